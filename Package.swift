@@ -1,0 +1,128 @@
+// swift-tools-version:6.0
+//
+// kyc-review: the back office that decides identity-verification (KYC) applications.
+//
+// Layers, every arrow pointing down:
+//
+//   kyc-reviewd, kyc-review          the two programs: wiring only
+//        │
+//   KYCServices                      long-running services (check worker, mailer), configuration
+//        │
+//   KYCStore                         every SQL statement: intake, claims, decisions, outbox, migrations
+//        │
+//   KYCPostgres   KYCMail            adapters: our libpq wrapper, our libcurl SMTP wrapper
+//        │            │
+//   CLibPQ  CCurl   KYCDomain        C shims (system libraries) and the pure domain core
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kyc-review",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kyc-reviewd", targets: ["kyc-reviewd"]),
+        .executable(name: "kyc-review", targets: ["kyc-review"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C shims: system libraries and nothing else.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+
+        // The domain core: applications, checks, MRZ, policy, decisions, email content. No I/O, no C.
+        .target(name: "KYCDomain", swiftSettings: strictSettings),
+
+        // Adapters.
+        .target(name: "KYCPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
+        .target(name: "KYCMail", dependencies: ["CCurl"], swiftSettings: strictSettings),
+
+        // Every SQL statement the product issues, and the migrations (sql/, embedded at build time).
+        .target(
+            name: "KYCStore",
+            dependencies: ["KYCDomain", "KYCPostgres"],
+            resources: [.embedInCode("sql")],
+            swiftSettings: strictSettings
+        ),
+
+        // Long-running services and configuration, shared by both programs.
+        .target(
+            name: "KYCServices",
+            dependencies: [
+                "KYCDomain", "KYCStore", "KYCMail", "KYCPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The programs.
+        .executableTarget(
+            name: "kyc-reviewd",
+            dependencies: [
+                "KYCServices",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "kyc-review",
+            dependencies: [
+                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Tests mirror the source targets; KYCTestSupport finds the servers `make test` started.
+        .target(
+            name: "KYCTestSupport",
+            dependencies: ["KYCPostgres", "KYCStore"],
+            path: "Tests/KYCTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "KYCDomainTests", dependencies: ["KYCDomain"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KYCPostgresTests",
+            dependencies: ["KYCPostgres", "KYCTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KYCMailTests",
+            dependencies: ["KYCMail", "KYCTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KYCStoreTests",
+            dependencies: ["KYCStore", "KYCDomain", "KYCPostgres", "KYCTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KYCServicesTests",
+            dependencies: [
+                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail", "KYCTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
