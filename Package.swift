@@ -13,6 +13,7 @@
 //   KYCPostgres   KYCMail            adapters: our libpq wrapper, our libcurl SMTP wrapper
 //        │            │
 //   CLibPQ  CCurl   KYCDomain        C shims (system libraries) and the pure domain core
+//   DispatchExecutor                 the serial executor the adapters' actors run their blocking calls on
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -46,12 +47,15 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // A serial executor over a private dispatch queue, for the actors that own blocking C handles.
+        .target(name: "DispatchExecutor", swiftSettings: strictSettings),
+
         // The domain core: applications, checks, MRZ, policy, decisions, email content. No I/O, no C.
         .target(name: "KYCDomain", swiftSettings: strictSettings),
 
         // Adapters.
-        .target(name: "KYCPostgres", dependencies: ["CLibPQ"], swiftSettings: strictSettings),
-        .target(name: "KYCMail", dependencies: ["CCurl"], swiftSettings: strictSettings),
+        .target(name: "KYCPostgres", dependencies: ["CLibPQ", "DispatchExecutor"], swiftSettings: strictSettings),
+        .target(name: "KYCMail", dependencies: ["CCurl", "KYCDomain", "DispatchExecutor"], swiftSettings: strictSettings),
 
         // Every SQL statement the product issues, and the migrations (sql/, embedded at build time).
         .target(
@@ -76,9 +80,10 @@ let package = Package(
         .executableTarget(
             name: "kyc-reviewd",
             dependencies: [
-                "KYCServices",
+                "KYCServices", "KYCStore", "KYCPostgres", "KYCMail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 internal import CLibPQ
+import DispatchExecutor
 import Foundation
 
 /// One libpq connection, owned by an actor that runs on its own dispatch queue.
@@ -52,7 +53,7 @@ public actor PostgresConnection {
             throw PostgresError(code: .connectionFailed, serverMessage: message)
         }
         self.handle = handle
-        try self.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'")
+        try self.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET client_min_messages = 'warning'")
     }
 
     /// Whether the connection is open and healthy as far as libpq knows.
@@ -162,6 +163,16 @@ public actor PostgresConnection {
             if self.isOpen { _ = try? self.query("ROLLBACK") }
             throw error
         }
+    }
+
+    /// Runs `body` holding a session-level advisory lock, so that concurrent callers with the same key wait.
+    public func withAdvisoryLock<Result: Sendable>(
+        _ key: Int64,
+        _ body: @Sendable (isolated PostgresConnection) throws -> Result
+    ) throws -> Result {
+        try self.query("SELECT pg_advisory_lock($1)", [key])
+        defer { _ = try? self.query("SELECT pg_advisory_unlock($1)", [key]) }
+        return try body(self)
     }
 
     /// Starts listening on a channel.

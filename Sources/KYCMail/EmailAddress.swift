@@ -1,0 +1,75 @@
+/// A mailbox address checked before it reaches libcurl or a header: ASCII, one `@`, an RFC 5321 local part
+/// of at most 64 characters and a domain of letters, digits and hyphens.
+///
+/// CR, LF, NUL, spaces and angle brackets can never pass, so an address cannot become an SMTP command
+/// (libcurl writes a recipient onto the wire as it is given) or a second header.
+public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
+    public let localPart: String
+    public let domain: String
+
+    public init?(_ address: String) {
+        guard address.utf8.count <= 254, let at = address.lastIndex(of: "@") else { return nil }
+        let local = address[..<at]
+        let domain = address[address.index(after: at)...]
+        guard Self.isValidLocalPart(local), Self.isValidDomain(domain) else { return nil }
+        self.localPart = String(local)
+        self.domain = String(domain)
+    }
+
+    static let localCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
+
+    static func isValidLocalPart(_ local: Substring) -> Bool {
+        !local.isEmpty && local.utf8.count <= 64 && local.allSatisfy { localCharacters.contains($0) }
+            && local.first != "." && local.last != "." && !local.contains("..")
+    }
+
+    static func isValidDomain(_ domain: Substring) -> Bool {
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 1, domain.utf8.count <= 253 else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
+        }
+    }
+
+    public var description: String { "\(self.localPart)@\(self.domain)" }
+}
+
+/// An address with an optional display name, as a From or To header carries it.
+public struct Mailbox: Sendable, Hashable {
+    public var displayName: String?
+    public var address: EmailAddress
+
+    public init(displayName: String? = nil, address: EmailAddress) {
+        self.displayName = displayName
+        self.address = address
+    }
+
+    /// Parses `Name <local@domain>` or a bare address.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingSpaces()
+        if trimmed.last == ">", let open = trimmed.lastIndex(of: "<") {
+            guard let address = EmailAddress(String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]))
+            else { return nil }
+            let name = String(trimmed[..<open]).trimmingSpaces().trimmingQuotes()
+            self.init(displayName: name.isEmpty ? nil : name, address: address)
+        } else {
+            guard let address = EmailAddress(trimmed) else { return nil }
+            self.init(address: address)
+        }
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var text = Substring(self)
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return String(text)
+    }
+
+    func trimmingQuotes() -> String {
+        guard self.count >= 2, self.first == "\"", self.last == "\"" else { return self }
+        return String(self.dropFirst().dropLast())
+    }
+}

@@ -1,0 +1,163 @@
+public import Foundation
+public import KYCMail
+
+/// The settings both programs read (CONTRACT §4): a file of `KEY=value` lines, then the environment,
+/// which wins. Unknown keys are errors, not silently ignored.
+public struct Configuration: Sendable, Equatable {
+    /// A libpq connection string or URI; nil uses libpq's own PG* variables.
+    public var databaseURL: String?
+    /// `smtp://host:port` or `smtps://host:port`.
+    public var smtpURL: String?
+    public var smtpUser: String?
+    /// The file the SMTP password is read from (never the password itself in the environment).
+    public var smtpPasswordFile: String?
+    /// The From mailbox, `Name <address>` or a bare address.
+    public var mailFrom: String?
+    /// How often the workers look for work when no notification wakes them.
+    public var pollInterval: Duration = .seconds(5)
+    /// Applications claimed per transaction.
+    public var checkBatchSize: Int = 50
+    /// Emails claimed per batch.
+    public var mailBatchSize: Int = 50
+    /// How long a claimed email is leased to its sender before another may retry it.
+    public var mailLease: Duration = .seconds(300)
+    /// How long an undeliverable email is retried before it is given up (an MTA's queue lifetime).
+    public var mailLifetime: Duration = .seconds(3 * 24 * 3600)
+
+    /// The conventional location of the configuration file.
+    public static let defaultFile = "/etc/kyc-review/kyc-review.conf"
+
+    /// Every key, in the file and in the environment.
+    public static let keys: Set<String> = [
+        "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
+        "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
+        "KYC_MAIL_LIFETIME_SECONDS",
+    ]
+
+    public init() {}
+
+    /// Reads the file named by `KYC_CONFIG_FILE` (or the default file, when it exists), then applies the
+    /// environment's `KYC_*` variables over it.
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> Configuration
+    {
+        var values: [String: String] = [:]
+        let explicitFile = environment["KYC_CONFIG_FILE"]
+        let file = explicitFile ?? Self.defaultFile
+        if explicitFile != nil || FileManager.default.fileExists(atPath: file) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ConfigurationError(problem: "cannot read the configuration file", key: nil, file: file)
+            }
+            values = try Self.parse(String(decoding: data, as: UTF8.self), file: file)
+        }
+        for (key, value) in environment where key.hasPrefix("KYC_") && key != "KYC_CONFIG_FILE" {
+            guard Self.keys.contains(key) else {
+                // Test and tool variables share the prefix; only the product's own keys are read.
+                continue
+            }
+            values[key] = value
+        }
+        return try Self.from(values)
+    }
+
+    static func parse(_ text: String, file: String) throws(ConfigurationError) -> [String: String] {
+        var values: [String: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigurationError(problem: "line \(number + 1) is not KEY=value", key: nil, file: file)
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.first == value.last, value.first == "\"" || value.first == "'" {
+                value = String(value.dropFirst().dropLast())
+            }
+            guard Self.keys.contains(key) else {
+                throw ConfigurationError(problem: "unknown key", key: key, file: file)
+            }
+            values[key] = value
+        }
+        return values
+    }
+
+    static func from(_ values: [String: String]) throws(ConfigurationError) -> Configuration {
+        var configuration = Configuration()
+        func nonEmpty(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
+        func positive(_ key: String) throws(ConfigurationError) -> Int? {
+            guard let text = nonEmpty(key) else { return nil }
+            guard let value = Int(text), value > 0 else {
+                throw ConfigurationError(problem: "must be a positive whole number", key: key, file: nil)
+            }
+            return value
+        }
+        configuration.databaseURL = nonEmpty("KYC_DATABASE_URL")
+        configuration.smtpURL = nonEmpty("KYC_SMTP_URL")
+        configuration.smtpUser = nonEmpty("KYC_SMTP_USER")
+        configuration.smtpPasswordFile = nonEmpty("KYC_SMTP_PASSWORD_FILE")
+        configuration.mailFrom = nonEmpty("KYC_MAIL_FROM")
+        if let seconds = try positive("KYC_POLL_INTERVAL_SECONDS") { configuration.pollInterval = .seconds(seconds) }
+        if let size = try positive("KYC_CHECK_BATCH_SIZE") { configuration.checkBatchSize = size }
+        if let size = try positive("KYC_MAIL_BATCH_SIZE") { configuration.mailBatchSize = size }
+        if let seconds = try positive("KYC_MAIL_LEASE_SECONDS") { configuration.mailLease = .seconds(seconds) }
+        if let seconds = try positive("KYC_MAIL_LIFETIME_SECONDS") { configuration.mailLifetime = .seconds(seconds) }
+        if let url = configuration.smtpURL {
+            let lower = url.lowercased()
+            guard lower.hasPrefix("smtp://") || lower.hasPrefix("smtps://") else {
+                throw ConfigurationError(problem: "must be smtp://host:port or smtps://host:port", key: "KYC_SMTP_URL", file: nil)
+            }
+        }
+        return configuration
+    }
+
+    /// The SMTP password: from `KYC_SMTP_PASSWORD_FILE`, else from systemd's credential `smtp-password`.
+    public func smtpPassword(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> String?
+    {
+        var path = self.smtpPasswordFile
+        if path == nil, let directory = environment["CREDENTIALS_DIRECTORY"] {
+            let candidate = directory + "/smtp-password"
+            if FileManager.default.fileExists(atPath: candidate) { path = candidate }
+        }
+        guard let path else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(problem: "cannot read the SMTP password file", key: "KYC_SMTP_PASSWORD_FILE", file: path)
+        }
+        var password = String(decoding: data, as: UTF8.self)
+        while password.last == "\n" || password.last == "\r\n" { password.removeLast() }
+        return password
+    }
+}
+
+/// A configuration problem: which key, which file, what is wrong. Never a value (it may be a secret).
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var problem: String
+    public var key: String?
+    public var file: String?
+
+    public init(problem: String, key: String?, file: String? = nil) {
+        self.problem = problem
+        self.key = key
+        self.file = file
+    }
+
+    public var description: String {
+        var text = "configuration: "
+        if let key { text += "\(key) " }
+        text += self.problem
+        if let file { text += " (\(file))" }
+        return text
+    }
+}
+
+extension Configuration {
+    /// The SMTP settings for the mail adapter, the password read from its file.
+    public func smtpConfiguration(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> SMTPConfiguration {
+        guard let url = self.smtpURL else {
+            throw ConfigurationError(problem: "is required to send mail", key: "KYC_SMTP_URL")
+        }
+        return SMTPConfiguration(url: url, username: self.smtpUser, password: try self.smtpPassword(environment: environment))
+    }
+}

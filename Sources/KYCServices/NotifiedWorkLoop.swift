@@ -1,0 +1,65 @@
+import Foundation
+import KYCPostgres
+import Logging
+import ServiceLifecycle
+
+/// The loop both workers share: do batches while there is work, then sleep until a NOTIFY on the
+/// channel or the poll interval, whichever comes first; on a database failure, log it, wait with backoff
+/// and reconnect. It ends when the service group shuts down gracefully or is cancelled.
+struct NotifiedWorkLoop: Sendable {
+    let name: String
+    let channel: ChannelName
+    let databaseURL: String?
+    let pollInterval: Duration
+    let logger: Logger
+
+    static var isStopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    /// Runs `batch` until it returns 0, then waits for work, and so on. `batch` returns how much it did.
+    func run(_ batch: @escaping @Sendable (PostgresConnection) async throws -> Int) async {
+        var failures = 0
+        while !Self.isStopping {
+            var connections: [PostgresConnection] = []
+            do {
+                let listener = try await PostgresConnection.connect(self.databaseURL, label: "kyc.\(self.name).listen")
+                connections.append(listener)
+                try await listener.listen(self.channel)
+                let connection = try await PostgresConnection.connect(self.databaseURL, label: "kyc.\(self.name)")
+                connections.append(connection)
+                if failures > 0 { self.logger.notice("database.reconnected", metadata: ["worker": "\(self.name)"]) }
+                failures = 0
+                while !Self.isStopping {
+                    if try await batch(connection) > 0 { continue }
+                    try await self.waitForWork(listener)
+                }
+            } catch {
+                failures += 1
+                self.logger.error(
+                    "worker.failed",
+                    metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
+                )
+                await Self.sleep(.seconds(min(30, 1 << min(failures - 1, 5))))
+            }
+            for connection in connections { await connection.close() }
+        }
+    }
+
+    /// Returns on a notification, after the poll interval, or soon after shutdown begins.
+    private func waitForWork(_ listener: PostgresConnection) async throws {
+        let deadline = ContinuousClock.now + self.pollInterval
+        while !Self.isStopping {
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return }
+            let notifications = try await listener.waitForNotifications(timeout: min(remaining, .milliseconds(250)))
+            if !notifications.isEmpty { return }
+        }
+    }
+
+    /// Sleeps, waking early when shutdown begins.
+    static func sleep(_ duration: Duration) async {
+        let deadline = ContinuousClock.now + duration
+        while !self.isStopping, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
+        }
+    }
+}

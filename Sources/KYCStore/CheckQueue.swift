@@ -1,0 +1,139 @@
+public import Foundation
+public import KYCDomain
+public import KYCPostgres
+
+/// An application claimed for checking, with the facts its checks need.
+public struct ClaimedApplication: Sendable {
+    public var id: Int64
+    /// The stored submission document, as JSON text.
+    public var payload: String
+    public var submittedAt: Date
+    public var sessionStartedAt: Date
+    public var history: AttemptHistory
+}
+
+/// The result of checking one application, as the check worker records it.
+public struct CheckedApplication: Sendable {
+    public var id: Int64
+    public var results: [CheckResult]
+    public var verdict: Verdict
+
+    public init(id: Int64, results: [CheckResult], verdict: Verdict) {
+        self.id = id
+        self.results = results
+        self.verdict = verdict
+    }
+}
+
+/// The queue of submitted applications: claim a batch, check it, record every result and decision, all in
+/// one transaction, so that a crash at any point returns the batch to the queue and nothing is half done.
+public struct CheckQueue: Sendable {
+    public init() {}
+
+    /// Claims up to `limit` waiting applications (skipping any another worker holds), lets `check` decide
+    /// them, and records checks, decisions, outbox emails and audit entries before committing.
+    /// Returns how many applications were processed.
+    public func processBatch(
+        limit: Int,
+        on connection: PostgresConnection,
+        check: @escaping @Sendable ([ClaimedApplication]) -> [CheckedApplication]
+    ) async throws(StoreError) -> Int {
+        do {
+            return try await connection.transaction { connection in
+                let rows = try connection.query(
+                    """
+                    SELECT c.application_id, c.payload::text AS payload, c.submitted_at, a.session_started_at,
+                           c.earlier_submissions::text AS earlier_submissions,
+                           c.recent_denials::text AS recent_denials, c.duplicate_documents
+                    FROM kyc.claim_for_checks($1) c
+                    JOIN kyc.applications a ON a.id = c.application_id
+                    """,
+                    [limit]
+                )
+                guard !rows.isEmpty else { return 0 }
+                let claimed = try rows.map { row throws(PostgresError) in
+                    ClaimedApplication(
+                        id: try row.decode("application_id"),
+                        payload: try row.decode("payload"),
+                        submittedAt: try row.decode("submitted_at"),
+                        sessionStartedAt: try row.decode("session_started_at"),
+                        history: AttemptHistory(
+                            earlierSubmissions: try Self.timestamps(row.decode("earlier_submissions")),
+                            recentDenials: try Self.timestamps(row.decode("recent_denials")),
+                            duplicateDocuments: try row.decode("duplicate_documents")
+                        )
+                    )
+                }
+                let checked = check(claimed)
+                try connection.query(
+                    "SELECT kyc.record_automated_results($1::jsonb)",
+                    [try ResultDocument.encode(checked)]
+                )
+                return checked.count
+            }
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    /// Parses a `timestamptz[]` in text form: `{"2026-11-26 10:00:00+00","…"}`.
+    static func timestamps(_ text: String) throws(PostgresError) -> [Date] {
+        let inner = text.dropFirst().dropLast()
+        guard !inner.isEmpty else { return [] }
+        return try inner.split(separator: ",").map { element throws(PostgresError) in
+            let value = element.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard let date = Date(postgresText: value) else {
+                throw PostgresError(code: .decodingFailed, context: "timestamp array element")
+            }
+            return date
+        }
+    }
+}
+
+/// The JSON document `kyc.record_automated_results` reads.
+enum ResultDocument {
+    struct Entry: Encodable {
+        var application_id: Int64
+        var checks: [Check]
+        var outcome: String
+        var reason_code: String?
+        var attempts_remaining: Int?
+        var retry_after: String?
+    }
+
+    struct Check: Encodable {
+        var name: String
+        var outcome: String
+        var reason_code: String?
+        var evidence: String
+    }
+
+    static func encode(_ checked: [CheckedApplication]) throws -> String {
+        let entries = checked.map { application in
+            var entry = Entry(
+                application_id: application.id,
+                checks: application.results.map {
+                    Check(name: $0.name.rawValue, outcome: $0.outcome.rawValue, reason_code: $0.reason?.rawValue,
+                          evidence: $0.evidence)
+                },
+                outcome: "approved"
+            )
+            switch application.verdict {
+            case .approve:
+                break
+            case .review:
+                entry.outcome = "in_review"
+            case .deny(let reason, let retry):
+                entry.outcome = "denied"
+                entry.reason_code = reason.rawValue
+                switch retry {
+                case .attemptsRemaining(let count): entry.attempts_remaining = count
+                case .after(let date): entry.retry_after = date.postgresText
+                case .final: break
+                }
+            }
+            return entry
+        }
+        return String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+    }
+}

@@ -1,0 +1,115 @@
+public import Foundation
+public import KYCDomain
+public import KYCPostgres
+
+/// An email the outbox holds for delivery: who gets it, its stable Message-ID, and the decision it tells of.
+public struct OutboxEmail: Sendable, Equatable {
+    public var id: Int64
+    public var applicationID: Int64
+    public var recipient: String
+    public var messageID: String
+    /// Delivery attempts so far, this one included.
+    public var attempts: Int
+    public var createdAt: Date
+    public var notice: DecisionNotice
+}
+
+/// What happened to one delivery attempt.
+public struct DeliveryResult: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        case sent
+        case retry(at: Date)
+        case failed
+    }
+
+    public var outboxID: Int64
+    public var status: Status
+    /// The server's reply or the failure's summary, kept with the row for operators.
+    public var reply: String?
+
+    public init(outboxID: Int64, status: Status, reply: String?) {
+        self.outboxID = outboxID
+        self.status = status
+        self.reply = reply
+    }
+}
+
+/// The transactional outbox: decisions write one email row each; the mailer claims due rows in batches,
+/// delivers them and records the results in one statement per batch.
+public struct Outbox: Sendable {
+    public init() {}
+
+    /// Claims up to `limit` due emails. Each claim counts as an attempt and leases the row for `lease`, so
+    /// an email whose sender died is retried, with the same Message-ID, once the lease runs out.
+    public func claimDue(
+        limit: Int,
+        lease: Duration,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> [OutboxEmail] {
+        do {
+            let rows = try await connection.query(
+                "SELECT * FROM kyc.claim_due_emails($1, $2)",
+                [limit, Int(lease.components.seconds)]
+            )
+            return try rows.map { row throws(PostgresError) in
+                let outcome: DecisionNotice.Outcome
+                if try row.decode("kind", as: String.self) == "approval" {
+                    outcome = .approved
+                } else {
+                    let code = try row.decode("reason_code", as: String.self)
+                    let reason = ReasonCode(rawValue: code) ?? .other
+                    let retry: RetryPolicy
+                    if try row.decode("final", as: Bool.self) || reason.isFinal {
+                        retry = .final
+                    } else if let after = try row.decodeIfPresent("retry_after", as: Date.self) {
+                        retry = .after(after)
+                    } else {
+                        retry = .attemptsRemaining(try row.decodeIfPresent("attempts_remaining", as: Int.self) ?? 0)
+                    }
+                    outcome = .denied(reason, retry)
+                }
+                let applicationID: Int64 = try row.decode("application_id")
+                return OutboxEmail(
+                    id: try row.decode("outbox_id"),
+                    applicationID: applicationID,
+                    recipient: try row.decode("recipient"),
+                    messageID: try row.decode("message_id"),
+                    attempts: try row.decode("attempts"),
+                    createdAt: try row.decode("created_at"),
+                    notice: DecisionNotice(
+                        applicationID: applicationID,
+                        outcome: outcome,
+                        locale: try row.decode("locale")
+                    )
+                )
+            }
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    /// Records a batch of delivery results in one statement.
+    public func record(_ results: [DeliveryResult], on connection: PostgresConnection) async throws(StoreError) {
+        guard !results.isEmpty else { return }
+        struct Entry: Encodable {
+            var outbox_id: Int64
+            var status: String
+            var reply: String?
+            var next_attempt_at: String?
+        }
+        let entries = results.map { result in
+            switch result.status {
+            case .sent: Entry(outbox_id: result.outboxID, status: "sent", reply: result.reply)
+            case .failed: Entry(outbox_id: result.outboxID, status: "failed", reply: result.reply)
+            case .retry(let at):
+                Entry(outbox_id: result.outboxID, status: "retry", reply: result.reply, next_attempt_at: at.postgresText)
+            }
+        }
+        do {
+            let document = String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+            try await connection.query("SELECT kyc.record_email_results($1::jsonb)", [document])
+        } catch {
+            throw StoreError(error)
+        }
+    }
+}

@@ -1,0 +1,751 @@
+-- The core schema: accounts, applications, check results, decisions, the email outbox and the audit
+-- trail; the four roles of CONTRACT §7; intake (CONTRACT §1) and the daemon's functions.
+--
+-- Every function that writes is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp and every
+-- name schema-qualified. Roles get EXECUTE on the functions they need and no INSERT, UPDATE or DELETE on
+-- any table: the rules live here, where nobody can go around them.
+
+-- Roles are cluster-wide: create them only when missing, so that several databases can share a cluster.
+DO $roles$
+DECLARE
+    role_name text;
+BEGIN
+    FOREACH role_name IN ARRAY ARRAY['kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN', role_name);
+        END IF;
+    END LOOP;
+END
+$roles$;
+
+REVOKE ALL ON SCHEMA kyc FROM PUBLIC;
+GRANT USAGE ON SCHEMA kyc TO kyc_intake, kyc_daemon, kyc_reviewer, kyc_reporter;
+ALTER DEFAULT PRIVILEGES IN SCHEMA kyc REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+
+-- Reason codes (CONTRACT §3). `final` means the applicant may not try again.
+CREATE TABLE kyc.reason_codes (
+    code text PRIMARY KEY,
+    final boolean NOT NULL,
+    description text NOT NULL
+);
+
+INSERT INTO kyc.reason_codes (code, final, description) VALUES
+    ('session_expired', false, 'the capture session lasted longer than allowed'),
+    ('attempt_limit', false, 'too many attempts in 24 hours'),
+    ('unsupported_document', false, 'document type not accepted for the issuing country'),
+    ('image_invalid', false, 'document or selfie images missing or unusable'),
+    ('mrz_invalid', false, 'machine-readable zone missing or invalid'),
+    ('document_expired', false, 'document expired'),
+    ('info_mismatch', false, 'document and basic information disagree'),
+    ('underage', true, 'applicant under the minimum age'),
+    ('liveness_failed', false, 'liveness check failed'),
+    ('face_mismatch', false, 'selfie does not match the document'),
+    ('document_unreadable', false, 'document unreadable'),
+    ('suspected_fraud', true, 'suspected fraud'),
+    ('duplicate_identity', true, 'identity already used by another account'),
+    ('other', false, 'other reason');
+
+-- An account's confirmed basic info: set by its first submission, changed only through an audited unlock.
+CREATE TABLE kyc.accounts (
+    account_id text PRIMARY KEY,
+    basic_info jsonb NOT NULL,
+    confirmed_at timestamptz NOT NULL DEFAULT now(),
+    basic_info_unlocked boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE kyc.applications (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id text NOT NULL REFERENCES kyc.accounts,
+    status text NOT NULL DEFAULT 'submitted'
+        CHECK (status IN ('submitted', 'checking', 'in_review', 'approved', 'denied')),
+    email text NOT NULL,
+    locale text NOT NULL,
+    document_type text NOT NULL CHECK (document_type IN ('passport', 'id_card', 'drivers_license')),
+    issuing_country text NOT NULL,
+    document_number text NOT NULL,
+    session_started_at timestamptz NOT NULL,
+    submitted_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    status_changed_at timestamptz NOT NULL DEFAULT now(),
+    payload jsonb NOT NULL
+);
+
+-- The claim walks only what is waiting (STYLE: without it, claims slow down as history grows).
+CREATE INDEX applications_waiting ON kyc.applications (id) WHERE status = 'submitted';
+-- At most one undecided application per account, whatever races intake.
+CREATE UNIQUE INDEX applications_one_undecided_per_account ON kyc.applications (account_id)
+    WHERE status IN ('submitted', 'checking', 'in_review');
+CREATE INDEX applications_account_submitted ON kyc.applications (account_id, submitted_at);
+CREATE INDEX applications_document ON kyc.applications (issuing_country, document_type, document_number)
+    WHERE status IN ('submitted', 'checking', 'in_review', 'approved');
+CREATE INDEX applications_in_review ON kyc.applications (status_changed_at) WHERE status = 'in_review';
+
+CREATE TABLE kyc.check_results (
+    application_id bigint NOT NULL REFERENCES kyc.applications,
+    name text NOT NULL CHECK (name IN (
+        'session_window', 'attempt_limit', 'document_type', 'document_expiry', 'image_quality', 'mrz',
+        'data_consistency', 'age', 'liveness', 'face_match', 'duplicate_document')),
+    outcome text NOT NULL CHECK (outcome IN ('pass', 'fail', 'refer', 'skip')),
+    reason_code text REFERENCES kyc.reason_codes,
+    evidence text NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (application_id, name),
+    CHECK ((outcome = 'fail') = (reason_code IS NOT NULL))
+);
+
+-- Exactly one decision per application: the primary key is the application.
+CREATE TABLE kyc.decisions (
+    application_id bigint PRIMARY KEY REFERENCES kyc.applications,
+    outcome text NOT NULL CHECK (outcome IN ('approved', 'denied')),
+    reason_code text REFERENCES kyc.reason_codes,
+    decided_by text NOT NULL,
+    decided_at timestamptz NOT NULL DEFAULT now(),
+    note text,
+    final boolean NOT NULL DEFAULT false,
+    attempts_remaining integer CHECK (attempts_remaining >= 0),
+    retry_after timestamptz,
+    CHECK ((outcome = 'approved') = (reason_code IS NULL))
+);
+
+CREATE INDEX decisions_decided_at ON kyc.decisions (decided_at);
+
+-- One email per decision, written in the decision's transaction; the mailer delivers it.
+CREATE TABLE kyc.email_outbox (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id bigint NOT NULL UNIQUE REFERENCES kyc.decisions,
+    kind text NOT NULL CHECK (kind IN ('approval', 'denial')),
+    recipient text NOT NULL,
+    locale text NOT NULL,
+    message_id text NOT NULL UNIQUE,
+    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    last_reply text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_at timestamptz,
+    failed_at timestamptz
+);
+
+CREATE INDEX email_outbox_due ON kyc.email_outbox (next_attempt_at) WHERE status = 'pending';
+
+-- The audit trail: append-only for everybody, its owner included (the trigger fires for all).
+CREATE TABLE kyc.audit_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    actor text NOT NULL,
+    action text NOT NULL,
+    application_id bigint,
+    account_id text,
+    details jsonb NOT NULL DEFAULT '{}'
+);
+
+CREATE INDEX audit_log_application ON kyc.audit_log (application_id);
+
+CREATE FUNCTION kyc.refuse_audit_change() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit trail is append-only' USING ERRCODE = '42501';
+END
+$$;
+
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON kyc.audit_log
+    FOR EACH ROW EXECUTE FUNCTION kyc.refuse_audit_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON kyc.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION kyc.refuse_audit_change();
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Intake validation helpers. Each raises SQLSTATE 22023 with a message that names the field and never
+-- quotes its value.
+
+CREATE FUNCTION kyc.invalid_field(field text, problem text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'invalid submission: % %', field, problem USING ERRCODE = '22023';
+END
+$$;
+
+CREATE FUNCTION kyc.field_text(value jsonb, field text, required boolean, max_length integer,
+                               multiline boolean DEFAULT false) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result text;
+BEGIN
+    IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+        IF required THEN PERFORM kyc.invalid_field(field, 'is required'); END IF;
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(value) <> 'string' THEN
+        PERFORM kyc.invalid_field(field, 'must be a string');
+    END IF;
+    result := value #>> '{}';
+    IF btrim(result) = '' THEN
+        PERFORM kyc.invalid_field(field, 'must not be empty');
+    END IF;
+    IF length(result) > max_length THEN
+        PERFORM kyc.invalid_field(field, format('must be at most %s characters', max_length));
+    END IF;
+    IF (multiline AND replace(result, E'\n', '') ~ '[[:cntrl:]]') OR (NOT multiline AND result ~ '[[:cntrl:]]') THEN
+        PERFORM kyc.invalid_field(field, 'must not contain control characters');
+    END IF;
+    RETURN result;
+END
+$$;
+
+CREATE FUNCTION kyc.field_enum(value jsonb, field text, required boolean, allowed text[]) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result text := kyc.field_text(value, field, required, 64);
+BEGIN
+    IF result IS NOT NULL AND NOT (result = ANY (allowed)) THEN
+        PERFORM kyc.invalid_field(field, 'must be one of ' || array_to_string(allowed, ', '));
+    END IF;
+    RETURN result;
+END
+$$;
+
+CREATE FUNCTION kyc.field_country(value jsonb, field text) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result text := kyc.field_text(value, field, true, 64);
+BEGIN
+    IF result !~ '^[A-Z]{2}$' OR NOT EXISTS (SELECT FROM kyc.countries WHERE alpha2 = result) THEN
+        PERFORM kyc.invalid_field(field, 'must be an ISO 3166-1 alpha-2 country code');
+    END IF;
+    RETURN result;
+END
+$$;
+
+CREATE FUNCTION kyc.field_date(value jsonb, field text) RETURNS date
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    raw text := kyc.field_text(value, field, true, 10);
+BEGIN
+    IF raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+        PERFORM kyc.invalid_field(field, 'must be a date written YYYY-MM-DD');
+    END IF;
+    BEGIN
+        RETURN raw::date;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM kyc.invalid_field(field, 'is not a valid date');
+    END;
+END
+$$;
+
+CREATE FUNCTION kyc.field_timestamp(value jsonb, field text, required boolean) RETURNS timestamptz
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    raw text := kyc.field_text(value, field, required, 40);
+BEGIN
+    IF raw IS NULL THEN RETURN NULL; END IF;
+    IF raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        PERFORM kyc.invalid_field(field, 'must be an RFC 3339 timestamp with a time zone');
+    END IF;
+    BEGIN
+        RETURN raw::timestamptz;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM kyc.invalid_field(field, 'is not a valid timestamp');
+    END;
+END
+$$;
+
+CREATE FUNCTION kyc.field_integer(value jsonb, field text, min_value bigint, max_value bigint) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result numeric;
+BEGIN
+    IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+        PERFORM kyc.invalid_field(field, 'is required');
+    END IF;
+    IF jsonb_typeof(value) <> 'number' THEN
+        PERFORM kyc.invalid_field(field, 'must be a number');
+    END IF;
+    result := (value #>> '{}')::numeric;
+    IF result <> trunc(result) OR result < min_value OR result > max_value THEN
+        PERFORM kyc.invalid_field(field, format('must be a whole number from %s to %s', min_value, max_value));
+    END IF;
+    RETURN result::bigint;
+END
+$$;
+
+CREATE FUNCTION kyc.field_object(value jsonb, field text, required boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF value IS NULL OR jsonb_typeof(value) = 'null' THEN
+        IF required THEN PERFORM kyc.invalid_field(field, 'is required'); END IF;
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(value) <> 'object' THEN
+        PERFORM kyc.invalid_field(field, 'must be an object');
+    END IF;
+    RETURN value;
+END
+$$;
+
+-- An image's metadata: {side?, ref, sha256, mime, bytes, width, height}.
+CREATE FUNCTION kyc.field_image(value jsonb, field text, with_side boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    image jsonb := kyc.field_object(value, field, true);
+    digest text;
+BEGIN
+    IF with_side THEN
+        PERFORM kyc.field_enum(image -> 'side', field || '.side', true, ARRAY['front', 'back']);
+    END IF;
+    PERFORM kyc.field_text(image -> 'ref', field || '.ref', true, 1024);
+    digest := kyc.field_text(image -> 'sha256', field || '.sha256', true, 64);
+    IF digest !~ '^[0-9a-fA-F]{64}$' THEN
+        PERFORM kyc.invalid_field(field || '.sha256', 'must be 64 hexadecimal digits');
+    END IF;
+    PERFORM kyc.field_text(image -> 'mime', field || '.mime', true, 127);
+    PERFORM kyc.field_integer(image -> 'bytes', field || '.bytes', 0, 9007199254740991);
+    PERFORM kyc.field_integer(image -> 'width', field || '.width', 0, 1000000);
+    PERFORM kyc.field_integer(image -> 'height', field || '.height', 0, 1000000);
+    RETURN image;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Intake (CONTRACT §1).
+
+CREATE FUNCTION kyc.submit_application(submission jsonb) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_account_id text;
+    v_email text;
+    v_locale text;
+    v_basic jsonb;
+    v_document jsonb;
+    v_images jsonb;
+    v_document_type text;
+    v_issuing_country text;
+    v_document_number text;
+    v_expiry date;
+    v_date_of_birth date;
+    v_score numeric;
+    v_session_started_at timestamptz;
+    v_submitted_at timestamptz;
+    v_account kyc.accounts;
+    v_id bigint;
+    v_index integer;
+BEGIN
+    IF submission IS NULL OR jsonb_typeof(submission) <> 'object' THEN
+        PERFORM kyc.invalid_field('submission', 'must be a JSON object');
+    END IF;
+
+    v_account_id := kyc.field_text(submission -> 'account_id', 'account_id', true, 64);
+    IF v_account_id !~ '^[[:print:]]+$' THEN
+        PERFORM kyc.invalid_field('account_id', 'must be printable characters');
+    END IF;
+
+    v_email := kyc.field_text(submission -> 'email', 'email', true, 254);
+    IF v_email !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$'
+       OR split_part(v_email, '@', 1) ~ '(^\.|\.$|\.\.)' THEN
+        PERFORM kyc.invalid_field('email', 'must be an email address');
+    END IF;
+
+    v_locale := coalesce(kyc.field_text(submission -> 'locale', 'locale', false, 35), 'en');
+    IF v_locale !~ '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$' THEN
+        PERFORM kyc.invalid_field('locale', 'must be a language tag such as en or pt-BR');
+    END IF;
+
+    v_basic := kyc.field_object(submission -> 'basic_info', 'basic_info', true);
+    PERFORM kyc.field_text(v_basic -> 'first_name', 'basic_info.first_name', true, 200);
+    PERFORM kyc.field_text(v_basic -> 'last_name', 'basic_info.last_name', true, 200);
+    v_date_of_birth := kyc.field_date(v_basic -> 'date_of_birth', 'basic_info.date_of_birth');
+    PERFORM kyc.field_country(v_basic -> 'nationality', 'basic_info.nationality');
+    PERFORM kyc.field_country(v_basic -> 'country_of_residence', 'basic_info.country_of_residence');
+    PERFORM kyc.field_text(v_basic -> 'address', 'basic_info.address', false, 500);
+
+    v_document := kyc.field_object(submission -> 'document', 'document', true);
+    v_document_type := kyc.field_enum(v_document -> 'type', 'document.type', true,
+                                      ARRAY['passport', 'id_card', 'drivers_license']);
+    v_issuing_country := kyc.field_country(v_document -> 'issuing_country', 'document.issuing_country');
+    v_document_number := kyc.field_text(v_document -> 'number', 'document.number', true, 64);
+    v_expiry := kyc.field_date(v_document -> 'expiry_date', 'document.expiry_date');
+    PERFORM kyc.field_text(v_document -> 'mrz', 'document.mrz', false, 200, true);
+    v_images := v_document -> 'images';
+    IF v_images IS NULL OR jsonb_typeof(v_images) = 'null' THEN
+        PERFORM kyc.invalid_field('document.images', 'is required');
+    END IF;
+    IF jsonb_typeof(v_images) <> 'array' THEN
+        PERFORM kyc.invalid_field('document.images', 'must be an array');
+    END IF;
+    IF jsonb_array_length(v_images) > 10 THEN
+        PERFORM kyc.invalid_field('document.images', 'must hold at most 10 images');
+    END IF;
+    FOR v_index IN 0 .. jsonb_array_length(v_images) - 1 LOOP
+        PERFORM kyc.field_image(v_images -> v_index, format('document.images[%s]', v_index), true);
+    END LOOP;
+
+    PERFORM kyc.field_image(submission -> 'selfie', 'selfie', false);
+
+    IF submission ? 'face_match_score' AND jsonb_typeof(submission -> 'face_match_score') <> 'null' THEN
+        IF jsonb_typeof(submission -> 'face_match_score') <> 'number' THEN
+            PERFORM kyc.invalid_field('face_match_score', 'must be a number');
+        END IF;
+        v_score := (submission ->> 'face_match_score')::numeric;
+        IF v_score < 0 OR v_score > 1 THEN
+            PERFORM kyc.invalid_field('face_match_score', 'must be between 0 and 1');
+        END IF;
+    END IF;
+    PERFORM kyc.field_enum(submission -> 'liveness', 'liveness', false, ARRAY['passed', 'failed', 'inconclusive']);
+    PERFORM kyc.field_enum(submission -> 'capture_channel', 'capture_channel', false, ARRAY['web', 'mobile']);
+
+    v_session_started_at := kyc.field_timestamp(submission -> 'session_started_at', 'session_started_at', true);
+    v_submitted_at := coalesce(kyc.field_timestamp(submission -> 'submitted_at', 'submitted_at', false), now());
+    IF v_session_started_at > v_submitted_at THEN
+        PERFORM kyc.invalid_field('session_started_at', 'must not be after submitted_at');
+    END IF;
+    IF v_date_of_birth > (v_submitted_at AT TIME ZONE 'UTC')::date THEN
+        PERFORM kyc.invalid_field('basic_info.date_of_birth', 'must not be in the future');
+    END IF;
+
+    -- The basic info an account confirms: exactly the fields given, nulls dropped.
+    v_basic := jsonb_strip_nulls(jsonb_build_object(
+        'first_name', v_basic -> 'first_name',
+        'last_name', v_basic -> 'last_name',
+        'date_of_birth', v_basic -> 'date_of_birth',
+        'nationality', v_basic -> 'nationality',
+        'country_of_residence', v_basic -> 'country_of_residence',
+        'address', v_basic -> 'address'));
+
+    -- One submission at a time per account: the account row is the lock.
+    INSERT INTO kyc.accounts (account_id, basic_info) VALUES (v_account_id, v_basic)
+        ON CONFLICT (account_id) DO NOTHING;
+    SELECT * INTO v_account FROM kyc.accounts WHERE account_id = v_account_id FOR UPDATE;
+
+    IF EXISTS (SELECT FROM kyc.applications
+               WHERE account_id = v_account_id AND status IN ('submitted', 'checking', 'in_review')) THEN
+        RAISE EXCEPTION 'submission refused: the account has an application that is not decided yet'
+            USING ERRCODE = '55000';
+    END IF;
+    IF EXISTS (SELECT FROM kyc.applications WHERE account_id = v_account_id AND status = 'approved') THEN
+        RAISE EXCEPTION 'submission refused: the account is already approved' USING ERRCODE = '55000';
+    END IF;
+    IF v_account.basic_info <> v_basic THEN
+        IF NOT v_account.basic_info_unlocked THEN
+            RAISE EXCEPTION 'submission refused: basic_info differs from the account''s confirmed basic info'
+                USING ERRCODE = '55000';
+        END IF;
+        UPDATE kyc.accounts SET basic_info = v_basic, confirmed_at = now(), basic_info_unlocked = false
+            WHERE account_id = v_account_id;
+        INSERT INTO kyc.audit_log (actor, action, account_id)
+            VALUES (session_user, 'basic_info_reconfirmed', v_account_id);
+    ELSIF v_account.basic_info_unlocked THEN
+        UPDATE kyc.accounts SET basic_info_unlocked = false WHERE account_id = v_account_id;
+    END IF;
+
+    INSERT INTO kyc.applications (account_id, email, locale, document_type, issuing_country, document_number,
+                                  session_started_at, submitted_at, payload)
+    VALUES (v_account_id, v_email, v_locale, v_document_type, v_issuing_country, v_document_number,
+            v_session_started_at, v_submitted_at,
+            submission || jsonb_build_object('locale', v_locale, 'submitted_at', v_submitted_at))
+    RETURNING id INTO v_id;
+
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
+        VALUES (session_user, 'submitted', v_id, v_account_id);
+    PERFORM pg_notify('kyc_submitted', v_id::text);
+    RETURN v_id;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Decisions. kyc.record_decision writes the decision, the application's status, the outbox email and the
+-- audit entry together; it is the only way any decision is made.
+
+CREATE FUNCTION kyc.record_decision(
+    p_application_id bigint,
+    p_outcome text,
+    p_reason_code text,
+    p_decided_by text,
+    p_note text,
+    p_attempts_remaining integer,
+    p_retry_after timestamptz
+) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_application kyc.applications;
+    v_final boolean := false;
+BEGIN
+    IF p_outcome = 'denied' THEN
+        SELECT final INTO v_final FROM kyc.reason_codes WHERE code = p_reason_code;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
+        END IF;
+    END IF;
+
+    UPDATE kyc.applications SET status = p_outcome, status_changed_at = now()
+        WHERE id = p_application_id
+        RETURNING * INTO v_application;
+
+    INSERT INTO kyc.decisions (application_id, outcome, reason_code, decided_by, note, final,
+                               attempts_remaining, retry_after)
+    VALUES (p_application_id, p_outcome, p_reason_code, p_decided_by, p_note, v_final,
+            CASE WHEN v_final THEN NULL ELSE p_attempts_remaining END,
+            CASE WHEN v_final THEN NULL ELSE p_retry_after END);
+
+    INSERT INTO kyc.email_outbox (application_id, kind, recipient, locale, message_id)
+    VALUES (p_application_id, CASE p_outcome WHEN 'approved' THEN 'approval' ELSE 'denial' END,
+            v_application.email, v_application.locale,
+            format('<kyc.%s.%s@kyc-review>', p_application_id,
+                   substr(md5(random()::text || clock_timestamp()::text), 1, 16)));
+
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    VALUES (p_decided_by, 'decided', p_application_id, v_application.account_id,
+            jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
+                                                 'note', p_note)));
+    PERFORM pg_notify('kyc_outbox', p_application_id::text);
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- The daemon's check worker.
+
+-- Claims up to batch_size waiting applications (oldest first, skipping rows another worker holds) and
+-- returns what the checks need. The caller records results in the same transaction, so a crash returns
+-- the applications to the queue.
+CREATE FUNCTION kyc.claim_for_checks(batch_size integer)
+RETURNS TABLE (
+    application_id bigint,
+    payload jsonb,
+    submitted_at timestamptz,
+    earlier_submissions timestamptz[],
+    recent_denials timestamptz[],
+    duplicate_documents integer
+)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH waiting AS (
+        SELECT id FROM kyc.applications
+        WHERE status = 'submitted'
+        ORDER BY id
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE kyc.applications a SET status = 'checking', status_changed_at = now()
+        FROM waiting w WHERE a.id = w.id
+        RETURNING a.*
+    )
+    SELECT
+        c.id,
+        c.payload,
+        c.submitted_at,
+        ARRAY(
+            SELECT p.submitted_at FROM kyc.applications p
+            LEFT JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = c.account_id AND p.id <> c.id
+              AND p.submitted_at > c.submitted_at - interval '24 hours'
+              AND (p.submitted_at < c.submitted_at OR (p.submitted_at = c.submitted_at AND p.id < c.id))
+              AND d.reason_code IS DISTINCT FROM 'attempt_limit'
+            ORDER BY p.submitted_at),
+        ARRAY(
+            SELECT d.decided_at FROM kyc.applications p
+            JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = c.account_id AND p.id <> c.id AND d.outcome = 'denied'
+              AND d.reason_code <> 'attempt_limit'
+              AND d.decided_at > c.submitted_at - interval '48 hours' AND d.decided_at <= c.submitted_at
+            ORDER BY d.decided_at),
+        (SELECT count(*)::integer FROM kyc.applications o
+         WHERE o.issuing_country = c.issuing_country AND o.document_type = c.document_type
+           AND o.document_number = c.document_number AND o.account_id <> c.account_id
+           AND o.status IN ('submitted', 'checking', 'in_review', 'approved'))
+    FROM claimed c
+    ORDER BY c.id
+$$;
+
+-- Records a batch of automated results: [{application_id, checks: [{name, outcome, reason_code, evidence}],
+-- outcome: approved | denied | in_review, reason_code, attempts_remaining, retry_after}]. Each application
+-- must have been claimed (status checking) in this transaction.
+CREATE FUNCTION kyc.record_automated_results(results jsonb) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result jsonb;
+    v_id bigint;
+    v_status text;
+    v_count integer := 0;
+BEGIN
+    FOR v_result IN SELECT value FROM jsonb_array_elements(results) LOOP
+        v_id := (v_result ->> 'application_id')::bigint;
+        SELECT status INTO v_status FROM kyc.applications WHERE id = v_id FOR UPDATE;
+        IF v_status IS DISTINCT FROM 'checking' THEN
+            RAISE EXCEPTION 'application % is not being checked', v_id USING ERRCODE = '55000';
+        END IF;
+
+        INSERT INTO kyc.check_results (application_id, name, outcome, reason_code, evidence)
+        SELECT v_id, c ->> 'name', c ->> 'outcome', c ->> 'reason_code', c ->> 'evidence'
+        FROM jsonb_array_elements(v_result -> 'checks') c;
+
+        IF v_result ->> 'outcome' = 'in_review' THEN
+            UPDATE kyc.applications SET status = 'in_review', status_changed_at = now() WHERE id = v_id;
+            INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
+            SELECT 'auto', 'routed_to_review', v_id, account_id FROM kyc.applications WHERE id = v_id;
+        ELSE
+            PERFORM kyc.record_decision(v_id, v_result ->> 'outcome', v_result ->> 'reason_code', 'auto', NULL,
+                                        (v_result ->> 'attempts_remaining')::integer,
+                                        (v_result ->> 'retry_after')::timestamptz);
+        END IF;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- The daemon's mailer.
+
+-- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
+-- lease_seconds, so an email whose sender crashed is retried when the lease runs out.
+CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
+RETURNS TABLE (
+    outbox_id bigint,
+    application_id bigint,
+    kind text,
+    recipient text,
+    locale text,
+    message_id text,
+    attempts integer,
+    created_at timestamptz,
+    reason_code text,
+    final boolean,
+    attempts_remaining integer,
+    retry_after timestamptz
+)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH due AS (
+        SELECT id FROM kyc.email_outbox
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE kyc.email_outbox o
+    SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
+    FROM due, kyc.decisions d
+    WHERE o.id = due.id AND d.application_id = o.application_id
+    RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
+              d.reason_code, d.final, d.attempts_remaining, d.retry_after
+$$;
+
+-- Records delivery results: [{outbox_id, status: sent | retry | failed, reply, next_attempt_at}].
+CREATE FUNCTION kyc.record_email_results(results jsonb) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result jsonb;
+    v_row kyc.email_outbox;
+    v_count integer := 0;
+BEGIN
+    FOR v_result IN SELECT value FROM jsonb_array_elements(results) LOOP
+        UPDATE kyc.email_outbox o SET
+            status = CASE v_result ->> 'status' WHEN 'retry' THEN 'pending' ELSE v_result ->> 'status' END,
+            last_reply = left(v_result ->> 'reply', 1000),
+            sent_at = CASE WHEN v_result ->> 'status' = 'sent' THEN now() END,
+            failed_at = CASE WHEN v_result ->> 'status' = 'failed' THEN now() END,
+            next_attempt_at = coalesce((v_result ->> 'next_attempt_at')::timestamptz, o.next_attempt_at)
+        WHERE o.id = (v_result ->> 'outbox_id')::bigint AND o.status = 'pending'
+        RETURNING * INTO v_row;
+        IF FOUND AND v_row.status <> 'pending' THEN
+            INSERT INTO kyc.audit_log (actor, action, application_id, details)
+            VALUES ('auto', 'email_' || v_row.status, v_row.application_id,
+                    jsonb_build_object('message_id', v_row.message_id, 'attempts', v_row.attempts));
+        END IF;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
+
+CREATE FUNCTION kyc.application_view(p_application_id bigint) RETURNS jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'id', a.id,
+        'account_id', a.account_id,
+        'status', a.status,
+        'submitted_at', a.submitted_at,
+        'session_started_at', a.session_started_at,
+        'received_at', a.received_at,
+        'document', jsonb_build_object('type', a.document_type, 'issuing_country', a.issuing_country),
+        'checks', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('name', c.name, 'outcome', c.outcome, 'evidence', c.evidence,
+                                                'reason_code', c.reason_code)
+                      ORDER BY array_position(ARRAY['session_window', 'attempt_limit', 'document_type',
+                          'document_expiry', 'image_quality', 'mrz', 'data_consistency', 'age', 'liveness',
+                          'face_match', 'duplicate_document'], c.name))
+            FROM kyc.check_results c WHERE c.application_id = a.id), '[]'::jsonb),
+        'decision', (
+            SELECT jsonb_build_object('outcome', d.outcome, 'reason_code', d.reason_code,
+                                      'decided_by', d.decided_by, 'decided_at', d.decided_at, 'note', d.note,
+                                      'final', d.final, 'attempts_remaining', d.attempts_remaining,
+                                      'retry_after', d.retry_after)
+            FROM kyc.decisions d WHERE d.application_id = a.id),
+        'emails', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'status', e.status, 'message_id', e.message_id,
+                                                'attempts', e.attempts, 'last_reply', e.last_reply,
+                                                'sent_at', e.sent_at) ORDER BY e.id)
+            FROM kyc.email_outbox e WHERE e.application_id = a.id), '[]'::jsonb),
+        'audit', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('at', l.at, 'actor', l.actor, 'action', l.action,
+                                                'details', l.details) ORDER BY l.id)
+            FROM kyc.audit_log l WHERE l.application_id = a.id), '[]'::jsonb))
+    FROM kyc.applications a
+    WHERE a.id = p_application_id
+$$;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Privileges (CONTRACT §7): functions only; reads where a role needs them; never a write to a table.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA kyc FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION kyc.submit_application(jsonb) TO kyc_intake;
+
+GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.record_email_results(jsonb) TO kyc_daemon;
+GRANT SELECT ON kyc.schema_migrations, kyc.reason_codes TO kyc_daemon;
+
+GRANT SELECT ON kyc.applications, kyc.check_results, kyc.decisions, kyc.email_outbox, kyc.audit_log,
+    kyc.reason_codes, kyc.accounts, kyc.schema_migrations TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;
