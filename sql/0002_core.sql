@@ -534,6 +534,7 @@ RETURNS TABLE (
     application_id bigint,
     payload jsonb,
     submitted_at timestamptz,
+    session_started_at timestamptz,
     earlier_submissions timestamptz[],
     recent_denials timestamptz[],
     duplicate_documents integer
@@ -557,6 +558,7 @@ AS $$
         c.id,
         c.payload,
         c.submitted_at,
+        c.session_started_at,
         ARRAY(
             SELECT p.submitted_at FROM kyc.applications p
             LEFT JOIN kyc.decisions d ON d.application_id = p.id

@@ -42,11 +42,10 @@ public struct CheckQueue: Sendable {
             return try await connection.transaction { connection in
                 let rows = try connection.query(
                     """
-                    SELECT c.application_id, c.payload::text AS payload, c.submitted_at, a.session_started_at,
-                           c.earlier_submissions::text AS earlier_submissions,
-                           c.recent_denials::text AS recent_denials, c.duplicate_documents
-                    FROM kyc.claim_for_checks($1) c
-                    JOIN kyc.applications a ON a.id = c.application_id
+                    SELECT application_id, payload::text AS payload, submitted_at, session_started_at,
+                           earlier_submissions::text AS earlier_submissions,
+                           recent_denials::text AS recent_denials, duplicate_documents
+                    FROM kyc.claim_for_checks($1)
                     """,
                     [limit]
                 )

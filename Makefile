@@ -1,0 +1,53 @@
+# kyc-review: two commands on a fresh Debian 12 machine (as root, or with the packages already installed).
+#
+#   make run    install what is missing, start PostgreSQL and the mail sink, run the daemon on demo data
+#   make test   the same set-up, then the whole test suite against the real servers; stops them after
+#
+# Servers listen on free loopback ports; their state lives in var/ (ignored). `source var/env` to reach them.
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: help deps services stop build run test
+
+help:
+	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
+	@echo "make test    start the servers, run every test against them, stop them"
+	@echo "make stop    stop the servers"
+
+# Installs the Debian packages that are missing; does nothing when all are there.
+deps:
+	missing=()
+	for package in $(APT_PACKAGES); do
+		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$$package")
+	done
+	if (( $${#missing[@]} )); then
+		echo "installing: $${missing[*]}"
+		if [ "$$(id -u)" -ne 0 ]; then echo "run as root, or install: $${missing[*]}" >&2; exit 1; fi
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null
+	fi
+
+services: deps
+	scripts/dev-services start
+
+stop:
+	scripts/dev-services stop
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+run: build services
+	scripts/demo
+
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/dev-services start
+	trap 'scripts/dev-services stop' EXIT
+	source var/env
+	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)

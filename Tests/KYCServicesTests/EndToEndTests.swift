@@ -1,0 +1,136 @@
+import Foundation
+import KYCMail
+import KYCPostgres
+import KYCServices
+import KYCStore
+import KYCTestSupport
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The whole path on the real servers: intake → check worker → decision → outbox → mailer → SMTP sink.
+@Suite(.enabled(if: TestServers.enabled))
+struct EndToEndTests {
+    /// Runs the daemon's two services against `database` while `body` runs, then shuts them down.
+    func withDaemon(_ database: TestDatabase, _ body: () async throws -> Void) async throws {
+        var configuration = Configuration()
+        configuration.databaseURL = try database.conninfo(role: "kyc_daemon")
+        configuration.mailFrom = "KYC Review <kyc@exchange.example>"
+        configuration.smtpURL = try TestServers.smtpURL()
+        configuration.pollInterval = .seconds(30)  // so that only NOTIFY can wake the workers in time
+        let logger = Logger(label: "kyc-reviewd-test")
+        let services: [any Service] = [
+            CheckWorker(configuration: configuration, logger: logger),
+            try OutboxMailer(configuration: configuration, smtp: try configuration.smtpConfiguration(), logger: logger),
+        ]
+        let group = ServiceGroup(services: services, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(500))
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func headers(_ message: [UInt8]) -> [String: String] {
+        let text = String(decoding: message, as: UTF8.self)
+        let block = text.components(separatedBy: "\r\n\r\n")[0].replacingOccurrences(of: "\r\n ", with: " ")
+        var headers: [String: String] = [:]
+        for line in block.components(separatedBy: "\r\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[String(line[..<colon]).lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return headers
+    }
+
+    func view(_ id: Int64, in database: TestDatabase) async throws -> [String: Any] {
+        let connection = try await database.connect()
+        let json = try await Applications().view(id, on: connection)
+        await connection.close()
+        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+    }
+
+    func submit(_ document: [String: Any], to database: TestDatabase) async throws -> Int64 {
+        let connection = try await database.connect(role: "kyc_intake")
+        let id = try await Intake().submit(Fixtures.json(document), on: connection)
+        await connection.close()
+        return id
+    }
+
+    @Test func approvesAValidApplicationAndEmailsTheApplicant() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipient = "approved-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await withDaemon(database) {
+            let id = try await submit(Fixtures.validSubmission(email: recipient), to: database)
+            let messages = try await receivedMessages(for: recipient, waitingUpTo: 20)
+            #expect(messages.count == 1)
+            let message = try #require(messages.first)
+            let headers = headers(message)
+            let application = try await view(id, in: database)
+            let decision = application["decision"] as? [String: Any]
+            let emails = application["emails"] as? [[String: Any]] ?? []
+            #expect(application["status"] as? String == "approved")
+            #expect(decision?["decided_by"] as? String == "auto")
+            #expect(headers["from"] == "\"KYC Review\" <kyc@exchange.example>")
+            #expect(headers["to"] == "<\(recipient)>")
+            #expect(headers["subject"] == "Your account is verified")
+            #expect(headers["x-kyc-application"] == String(id))
+            #expect(headers["message-id"] == emails.first?["message_id"] as? String)
+            #expect(headers["content-type"]?.hasPrefix("multipart/alternative") == true)
+            let text = String(decoding: message, as: UTF8.self)
+            #expect(!text.contains("1990"), "no date of birth in the email")
+            #expect(!text.contains("L898902C3"), "no document number in the email")
+            #expect(!text.contains("0.97"), "no score in the email")
+            // The mailer records delivery shortly after the server accepted the message.
+            var status = emails.first?["status"] as? String
+            for _ in 0..<40 where status != "sent" {
+                try await Task.sleep(for: .milliseconds(100))
+                status = (try await view(id, in: database)["emails"] as? [[String: Any]])?.first?["status"] as? String
+            }
+            #expect(status == "sent")
+        }
+    }
+
+    @Test func deniesAnExpiredSessionAndSaysHowManyAttemptsRemain() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipient = "denied-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await withDaemon(database) {
+            let document = Fixtures.validSubmission(email: recipient, sessionStartedAt: "2026-11-26T09:50:00Z")
+            let id = try await submit(document, to: database)
+            let messages = try await receivedMessages(for: recipient, waitingUpTo: 20)
+            #expect(messages.count == 1)
+            let application = try await view(id, in: database)
+            #expect(application["status"] as? String == "denied")
+            #expect((application["decision"] as? [String: Any])?["reason_code"] as? String == "session_expired")
+            let checks = application["checks"] as? [[String: Any]] ?? []
+            #expect(checks.count == 11)
+            #expect(checks.first { $0["name"] as? String == "session_window" }?["outcome"] as? String == "fail")
+            let text = String(decoding: messages.first ?? [], as: UTF8.self)
+            #expect(headers(messages.first ?? [])["subject"] == "We could not verify your identity")
+            #expect(text.contains("9 attempts remaining"))
+        }
+    }
+
+    @Test func routesAnInconclusiveLivenessToReviewWithoutEmail() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipient = "review-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await withDaemon(database) {
+            var document = Fixtures.validSubmission(email: recipient)
+            document["liveness"] = "inconclusive"
+            let id = try await submit(document, to: database)
+            var status = ""
+            for _ in 0..<100 where status != "in_review" {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await view(id, in: database)["status"] as? String ?? ""
+            }
+            #expect(status == "in_review")
+            #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+public import KYCPostgres
+import KYCStore
+
+/// The PostgreSQL cluster and SMTP sink that `make test` starts (scripts/dev-services), found through
+/// the variables in var/env. Under `make test` and CI (`KYC_REQUIRE_SERVERS=1`) a missing server fails the
+/// integration suites instead of skipping them.
+public enum TestServers {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    /// Whether the integration suites run: the servers are configured, or they are required.
+    public static var enabled: Bool {
+        environment["KYC_TEST_ADMIN_URL"] != nil || environment["KYC_REQUIRE_SERVERS"] == "1"
+    }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String { "\(variable) is not set: run the tests with `make test`" }
+    }
+
+    static func variable(_ name: String) throws -> String {
+        guard let value = environment[name], !value.isEmpty else { throw Missing(variable: name) }
+        return value
+    }
+
+    /// A superuser connection URI to the cluster's `postgres` database.
+    public static func adminURL() throws -> String { try variable("KYC_TEST_ADMIN_URL") }
+    /// `smtp://127.0.0.1:PORT` of the mail sink.
+    public static func smtpURL() throws -> String { try variable("KYC_TEST_SMTP_URL") }
+    /// The folder where the mail sink stores each message it accepts.
+    public static func mailSpool() throws -> String { try variable("KYC_TEST_MAIL_SPOOL") }
+
+    /// Host and port of the cluster, read from the admin URL (`postgresql://user@host:port/db`).
+    static func hostAndPort() throws -> (host: String, port: String) {
+        let url = try adminURL()
+        guard let components = URLComponents(string: url), let host = components.host, let port = components.port
+        else { throw Missing(variable: "KYC_TEST_ADMIN_URL (host and port)") }
+        return (host, String(port))
+    }
+
+    /// A connection string for `database` as `role`.
+    public static func conninfo(database: String, role: String = "postgres") throws -> String {
+        let (host, port) = try hostAndPort()
+        return "host=\(host) port=\(port) dbname=\(database) user=\(role) connect_timeout=5"
+    }
+
+    /// A new, empty database of its own for one test (tests run in parallel), optionally migrated.
+    public static func freshDatabase(migrated: Bool = true) async throws -> TestDatabase {
+        let name = "kyc_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let admin = try await PostgresConnection.connect(try adminURL(), label: "kyc.test.admin")
+        // CREATE DATABASE takes no parameters; the name is made here of hex digits only.
+        try await admin.execute(SQL(embedded: Array("CREATE DATABASE \(name)".utf8)))
+        await admin.close()
+        let database = TestDatabase(name: String(name))
+        if migrated {
+            let connection = try await database.connect()
+            try await Migrator().migrate(connection)
+            await connection.close()
+        }
+        return database
+    }
+}
+
+/// A database created for one test.
+public struct TestDatabase: Sendable {
+    public let name: String
+
+    /// The connection string for a role (the superuser by default).
+    public func conninfo(role: String = "postgres") throws -> String {
+        try TestServers.conninfo(database: self.name, role: role)
+    }
+
+    public func connect(role: String = "postgres") async throws -> PostgresConnection {
+        try await PostgresConnection.connect(try self.conninfo(role: role), label: "kyc.test")
+    }
+}
