@@ -12,7 +12,13 @@ DECLARE
 BEGIN
     FOREACH role_name IN ARRAY ARRAY['kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
-            EXECUTE format('CREATE ROLE %I LOGIN', role_name);
+            BEGIN
+                EXECUTE format('CREATE ROLE %I LOGIN', role_name);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                -- Another database of the cluster created it at the same moment: the advisory lock that
+                -- serialises migrations is per database, roles are per cluster.
+                NULL;
+            END;
         END IF;
     END LOOP;
 END

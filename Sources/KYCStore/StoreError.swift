@@ -48,6 +48,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         switch error.sqlState {
         case "22023":
             self.init(code: .invalidSubmission, message: error.serverMessage, underlying: error)
+        case "P0002":
+            self.init(code: .notFound, message: error.serverMessage, underlying: error)
         case "55000", "42501":
             self.init(code: .refused, message: error.serverMessage, underlying: error)
         default:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KYCDomain
 import KYCPostgres
 import KYCServices
 import KYCStore
@@ -16,7 +17,10 @@ struct KYCReview: AsyncParsableCommand {
             is unset. Exit status: 0 done, 64 usage error, 65 bad data, 69 database unreachable, 1 refused by \
             a rule.
             """,
-        subcommands: [Migrate.self, Submit.self, Show.self]
+        subcommands: [
+            Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self,
+            UnlockBasicInfo.self, Report.self,
+        ]
     )
 }
 

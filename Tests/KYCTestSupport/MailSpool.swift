@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Reads what the mail sink stored for a recipient: the message bytes, as received.
 public func receivedMessages(for recipient: String, waitingUpTo seconds: Double = 10) async throws -> [[UInt8]] {

@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import KYCDomain
+import KYCStore
+
+
+struct Queue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the applications in review, oldest first, with refer reasons, age and lease holder."
+    )
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let json = try await withDatabase { try await Review().queue(on: $0) }
+        switch self.format {
+        case .json:
+            print(json)
+        case .text:
+            let cases = (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
+            if cases.isEmpty { print("no applications in review") }
+            for item in cases {
+                let refer = (item["refer"] as? [String] ?? []).joined(separator: ",")
+                let age = (item["age_seconds"] as? NSNumber)?.intValue ?? 0
+                let holder = item["lease_holder"] as? String ?? "-"
+                print("\(item["id"] ?? "-")\tage \(age / 3600)h\(age / 60 % 60)m\tleased to \(holder)\trefer \(refer)")
+            }
+        }
+    }
+}
+
+struct Next: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lease the oldest unleased case in review to you, and show it."
+    )
+
+    @Option(help: "How long the lease lasts, in minutes.")
+    var leaseMinutes: Int = 15
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard (1...24 * 60).contains(self.leaseMinutes) else {
+            throw ValidationError("--lease-minutes must be from 1 to 1440")
+        }
+    }
+
+    func run() async throws {
+        let lease = Duration.seconds(self.leaseMinutes * 60)
+        let view: String? = try await withDatabase { connection in
+            guard let id = try await Review().leaseNext(lease: lease, on: connection) else { return nil }
+            return try await Applications().view(id, on: connection)
+        }
+        guard let view else {
+            print(self.format == .json ? "null" : "no application waits for review")
+            return
+        }
+        print(self.format == .json ? view : ApplicationText.render(view))
+    }
+}
+
+struct Approve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Approve an application in review.")
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Option(help: "An internal note, kept with the decision and in the audit trail.")
+    var note: String?
+
+    func run() async throws {
+        let (id, note) = (self.id, self.note)
+        try await withDatabase { try await Review().approve(id, note: note, on: $0) }
+        print("application \(id) approved")
+    }
+}
+
+struct Deny: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Deny an application in review with a reason code.")
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Option(help: "The reason code (CONTRACT §3), e.g. document_unreadable, suspected_fraud, other.")
+    var reason: String
+
+    @Option(help: "An internal note, kept with the decision and in the audit trail.")
+    var note: String?
+
+    func run() async throws {
+        guard let reason = ReasonCode(rawValue: self.reason) else {
+            fail("kyc-review: unknown reason code; one of: \(ReasonCode.allCases.map(\.rawValue).joined(separator: ", "))",
+                 ExitStatus.badData)
+        }
+        let (id, note) = (self.id, self.note)
+        try await withDatabase { try await Review().deny(id, reason: reason, note: note, on: $0) }
+        print("application \(id) denied: \(reason.rawValue)")
+    }
+}
+
+struct UnlockBasicInfo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unlock-basic-info",
+        abstract: "Let an account's next submission confirm new basic info (audited, with a note)."
+    )
+
+    @Argument(help: "The account id.")
+    var account: String
+
+    @Option(help: "Why the basic info may change.")
+    var note: String
+
+    func validate() throws {
+        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+    }
+
+    func run() async throws {
+        let (account, note) = (self.account, self.note)
+        try await withDatabase { try await Review().unlockBasicInfo(account: account, note: note, on: $0) }
+        print("basic info unlocked for the account's next submission")
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Queue depth, decisions in the last 24 hours and email delivery, for people and for cron."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
+
+    @Option(help: "Output format: text, json or csv.")
+    var format: Format = .text
+
+    func run() async throws {
+        let json = try await withDatabase { try await Review().report(on: $0) }
+        switch self.format {
+        case .json: print(json)
+        case .text: print(ReportText.text(json))
+        case .csv: print(ReportText.csv(json), terminator: "")
+        }
+    }
+}
+
+/// The report's figures as `metric value` lines (text) or `metric,value` rows (CSV).
+enum ReportText {
+    static func rows(_ json: String) -> [(String, String)] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        var rows: [(String, String)] = []
+        func walk(_ value: Any, _ path: String) {
+            if let dictionary = value as? [String: Any] {
+                for key in dictionary.keys.sorted() { walk(dictionary[key]!, path.isEmpty ? key : "\(path).\(key)") }
+            } else if value is NSNull {
+                rows.append((path, ""))
+            } else {
+                rows.append((path, "\(value)"))
+            }
+        }
+        walk(object, "")
+        return rows
+    }
+
+    static func text(_ json: String) -> String {
+        let rows = self.rows(json)
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ($0.1.isEmpty ? "-" : $0.1) }
+            .joined(separator: "\n")
+    }
+
+    static func csv(_ json: String) -> String {
+        func quoted(_ field: String) -> String {
+            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+        }
+        return "metric,value\r\n" + self.rows(json).map { quoted($0.0) + "," + quoted($0.1) + "\r\n" }.joined()
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import KYCTestSupport
+import Testing
+
+/// The built `kyc-review`, run as an operator would, for the exit statuses of CONTRACT §4.
+struct CommandLine {
+    static var binary: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("kyc-review")
+    }
+
+    /// An empty configuration file, so that a file on the test machine cannot change the outcome.
+    static let emptyConfigurationFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-review-test-\(UUID().uuidString).conf").path
+        FileManager.default.createFile(atPath: path, contents: Data())
+        return path
+    }()
+
+    static func run(_ arguments: [String], input: String? = nil, databaseURL: String?) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KYC_") }
+        environment["KYC_DATABASE_URL"] = databaseURL
+        environment["KYC_CONFIG_FILE"] = emptyConfigurationFile
+        process.environment = environment
+        let stdout = Pipe()
+        let stderr = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = stdin
+        try process.run()
+        stdin.fileHandleForWriting.write(Data((input ?? "").utf8))
+        try stdin.fileHandleForWriting.close()
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct CommandLineTests {
+    @Test func submitPrintsTheNewIDAndShowPrintsTheContractsJSON() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo()
+        let submitted = try CommandLine.run(["submit", "-"], input: Fixtures.json(Fixtures.validSubmission()), databaseURL: url)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int64(id) != nil)
+        let shown = try CommandLine.run(["show", id, "--format", "json"], databaseURL: url)
+        #expect(shown.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        for key in ["id", "account_id", "status", "submitted_at", "checks", "decision", "emails"] {
+            #expect(object?.keys.contains(key) == true, "\(key)")
+        }
+        #expect(object?["decision"] is NSNull)
+    }
+
+    @Test func exitsWithTheContractsStatuses() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo()
+        let document = Fixtures.json(Fixtures.validSubmission())
+        #expect(try CommandLine.run(["submit", "-"], input: document, databaseURL: url).status == 0)
+        let again = try CommandLine.run(["submit", "-"], input: document, databaseURL: url)
+        #expect(again.status == 1)
+        #expect(again.stderr.split(separator: "\n").count == 1)
+        #expect(try CommandLine.run(["submit", "-"], input: "{not json", databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["submit", "-"], input: "{\"account_id\": \"x\"}", databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["show", "424242"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["deny", "1", "--reason", "no_such_reason"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["show"], databaseURL: url).status == 64)
+        #expect(try CommandLine.run(["frobnicate"], databaseURL: url).status == 64)
+        #expect(try CommandLine.run(["approve", "1"], databaseURL: url).status == 1, "in checking or submitted: not in review")
+        let unreachable = try CommandLine.run(["show", "1"], databaseURL: "host=127.0.0.1 port=1 connect_timeout=2")
+        #expect(unreachable.status == 69)
+    }
+
+    @Test func reportPrintsJSONCSVAndText() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo()
+        let json = try CommandLine.run(["report", "--format", "json"], databaseURL: url)
+        #expect(json.status == 0)
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) is [String: Any])
+        let csv = try CommandLine.run(["report", "--format", "csv"], databaseURL: url)
+        #expect(csv.stdout.hasPrefix("metric,value\r\n"))
+        #expect(csv.stdout.contains("queue.in_review,0"))
+        let text = try CommandLine.run(["report"], databaseURL: url)
+        #expect(text.stdout.contains("email.failed"))
+    }
+}
