@@ -97,6 +97,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A probe for `make leakcheck`: many statements through the libpq wrapper, under valgrind.
+        .executableTarget(
+            name: "postgres-leak-probe",
+            dependencies: ["KYCPostgres"],
+            path: "Tools/postgres-leak-probe",
+            swiftSettings: strictSettings
+        ),
+
         // Tests mirror the source targets; KYCTestSupport finds the servers `make test` started.
         .target(
             name: "KYCTestSupport",
