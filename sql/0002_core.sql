@@ -699,48 +699,6 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
--- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
-
-CREATE FUNCTION kyc.application_view(p_application_id bigint) RETURNS jsonb
-LANGUAGE sql
-STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT jsonb_build_object(
-        'id', a.id,
-        'account_id', a.account_id,
-        'status', a.status,
-        'submitted_at', a.submitted_at,
-        'session_started_at', a.session_started_at,
-        'received_at', a.received_at,
-        'document', jsonb_build_object('type', a.document_type, 'issuing_country', a.issuing_country),
-        'checks', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('name', c.name, 'outcome', c.outcome, 'evidence', c.evidence,
-                                                'reason_code', c.reason_code)
-                      ORDER BY array_position(ARRAY['session_window', 'attempt_limit', 'document_type',
-                          'document_expiry', 'image_quality', 'mrz', 'data_consistency', 'age', 'liveness',
-                          'face_match', 'duplicate_document'], c.name))
-            FROM kyc.check_results c WHERE c.application_id = a.id), '[]'::jsonb),
-        'decision', (
-            SELECT jsonb_build_object('outcome', d.outcome, 'reason_code', d.reason_code,
-                                      'decided_by', d.decided_by, 'decided_at', d.decided_at, 'note', d.note,
-                                      'final', d.final, 'attempts_remaining', d.attempts_remaining,
-                                      'retry_after', d.retry_after)
-            FROM kyc.decisions d WHERE d.application_id = a.id),
-        'emails', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'status', e.status, 'message_id', e.message_id,
-                                                'attempts', e.attempts, 'last_reply', e.last_reply,
-                                                'sent_at', e.sent_at) ORDER BY e.id)
-            FROM kyc.email_outbox e WHERE e.application_id = a.id), '[]'::jsonb),
-        'audit', coalesce((
-            SELECT jsonb_agg(jsonb_build_object('at', l.at, 'actor', l.actor, 'action', l.action,
-                                                'details', l.details) ORDER BY l.id)
-            FROM kyc.audit_log l WHERE l.application_id = a.id), '[]'::jsonb))
-    FROM kyc.applications a
-    WHERE a.id = p_application_id
-$$;
-
--- ---------------------------------------------------------------------------------------------------------
 -- Privileges (CONTRACT §7): functions only; reads where a role needs them; never a write to a table.
 
 REVOKE ALL ON ALL TABLES IN SCHEMA kyc FROM PUBLIC;
@@ -756,4 +714,3 @@ GRANT SELECT ON kyc.schema_migrations, kyc.reason_codes TO kyc_daemon;
 
 GRANT SELECT ON kyc.applications, kyc.check_results, kyc.decisions, kyc.email_outbox, kyc.audit_log,
     kyc.reason_codes, kyc.accounts, kyc.schema_migrations TO kyc_reviewer;
-GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;

@@ -6,6 +6,45 @@ ALTER TABLE kyc.applications
     ADD COLUMN lease_holder text,
     ADD COLUMN lease_expires_at timestamptz;
 
+ALTER TABLE kyc.decisions
+    -- A message for the applicant, written into their email; kept apart from the internal note.
+    ADD COLUMN applicant_message text,
+    -- Under four-eyes, the second reviewer who made the proposal take effect.
+    ADD COLUMN confirmed_by text;
+
+-- Review settings an operator may change (issue: policy as data grows this into the whole policy).
+CREATE TABLE kyc.policy_settings (
+    key text PRIMARY KEY,
+    value jsonb NOT NULL,
+    changed_by text NOT NULL DEFAULT session_user,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+
+INSERT INTO kyc.policy_settings (key, value) VALUES
+    -- Denials with these reason codes need a second reviewer. Off (empty) by default.
+    ('four_eyes.reasons', '[]'),
+    -- Approvals of cases with a duplicate_document refer need a second reviewer. Off by default.
+    ('four_eyes.duplicate_approvals', 'false');
+
+-- A decision waiting for a second, different reviewer (four-eyes).
+CREATE TABLE kyc.decision_proposals (
+    application_id bigint PRIMARY KEY REFERENCES kyc.applications,
+    outcome text NOT NULL CHECK (outcome IN ('approved', 'denied')),
+    reason_code text REFERENCES kyc.reason_codes,
+    note text,
+    applicant_message text,
+    proposed_by text NOT NULL,
+    proposed_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Reviewers create no temporary objects: nothing can shadow a name in a definer function's search path,
+-- and no work escapes the audit trail into private tables.
+DO $temp$
+BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END
+$temp$;
+
 CREATE FUNCTION kyc.require_reviewer() RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -15,6 +54,99 @@ BEGIN
         RAISE EXCEPTION 'not permitted: % is not a reviewer', session_user USING ERRCODE = '42501';
     END IF;
 END
+$$;
+
+DROP FUNCTION kyc.record_decision(bigint, text, text, text, text, integer, timestamptz);
+
+CREATE FUNCTION kyc.record_decision(
+    p_application_id bigint,
+    p_outcome text,
+    p_reason_code text,
+    p_decided_by text,
+    p_note text,
+    p_attempts_remaining integer,
+    p_retry_after timestamptz,
+    p_applicant_message text DEFAULT NULL,
+    p_confirmed_by text DEFAULT NULL
+) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_application kyc.applications;
+    v_final boolean := false;
+BEGIN
+    IF p_outcome = 'denied' THEN
+        SELECT final INTO v_final FROM kyc.reason_codes WHERE code = p_reason_code;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
+        END IF;
+    END IF;
+
+    UPDATE kyc.applications SET status = p_outcome, status_changed_at = now(), lease_holder = NULL,
+                                lease_expires_at = NULL
+        WHERE id = p_application_id
+        RETURNING * INTO v_application;
+
+    INSERT INTO kyc.decisions (application_id, outcome, reason_code, decided_by, note, final,
+                               attempts_remaining, retry_after, applicant_message, confirmed_by)
+    VALUES (p_application_id, p_outcome, p_reason_code, p_decided_by, p_note, v_final,
+            CASE WHEN v_final THEN NULL ELSE p_attempts_remaining END,
+            CASE WHEN v_final THEN NULL ELSE p_retry_after END,
+            p_applicant_message, p_confirmed_by);
+
+    INSERT INTO kyc.email_outbox (application_id, kind, recipient, locale, message_id)
+    VALUES (p_application_id, CASE p_outcome WHEN 'approved' THEN 'approval' ELSE 'denial' END,
+            v_application.email, v_application.locale,
+            format('<kyc.%s.%s@kyc-review>', p_application_id,
+                   substr(md5(random()::text || clock_timestamp()::text), 1, 16)));
+
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    VALUES (coalesce(p_confirmed_by, p_decided_by), 'decided', p_application_id, v_application.account_id,
+            jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
+                                                 'note', p_note, 'applicant_message', p_applicant_message,
+                                                 'proposed_by', CASE WHEN p_confirmed_by IS NOT NULL
+                                                                     THEN p_decided_by END)));
+    PERFORM pg_notify('kyc_outbox', p_application_id::text);
+END
+$$;
+
+-- The daemon's claim of due emails, now with the reviewer's message for the applicant.
+DROP FUNCTION kyc.claim_due_emails(integer, integer);
+
+CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
+RETURNS TABLE (
+    outbox_id bigint,
+    application_id bigint,
+    kind text,
+    recipient text,
+    locale text,
+    message_id text,
+    attempts integer,
+    created_at timestamptz,
+    reason_code text,
+    final boolean,
+    attempts_remaining integer,
+    retry_after timestamptz,
+    applicant_message text
+)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH due AS (
+        SELECT id FROM kyc.email_outbox
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE kyc.email_outbox o
+    SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
+    FROM due, kyc.decisions d
+    WHERE o.id = due.id AND d.application_id = o.application_id
+    RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
+              d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message
 $$;
 
 -- Leases the oldest in-review case that nobody holds (or whose lease ran out) to the caller; a caller
@@ -83,27 +215,15 @@ BEGIN
 END
 $$;
 
--- A reviewer's decision. Refused (55000) when the case is already decided, not in review, or leased to
--- someone else; 42501 when the caller is no reviewer; P0002 for an unknown id; 22023 for an unknown or
--- missing reason code.
-CREATE FUNCTION kyc.review_decide(p_application_id bigint, p_outcome text, p_reason_code text, p_note text)
-RETURNS void
+-- Locks an application for a reviewer's action and checks it may be acted on: it exists (P0002), is in
+-- review (55000 'already decided' / 'not in review'), and is not leased to another reviewer (55000).
+CREATE FUNCTION kyc.lock_case_for_review(p_application_id bigint) RETURNS kyc.applications
 LANGUAGE plpgsql
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_app kyc.applications;
-    v_attempts_remaining integer;
-    v_retry_after timestamptz;
 BEGIN
-    PERFORM kyc.require_reviewer();
-    IF p_outcome NOT IN ('approved', 'denied') THEN
-        RAISE EXCEPTION 'unknown outcome' USING ERRCODE = '22023';
-    END IF;
-    IF p_outcome = 'denied' AND NOT EXISTS (SELECT FROM kyc.reason_codes WHERE code = p_reason_code) THEN
-        RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
-    END IF;
     SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
@@ -118,13 +238,191 @@ BEGIN
         RAISE EXCEPTION 'refused: application % is leased to another reviewer', p_application_id
             USING ERRCODE = '55000';
     END IF;
+    RETURN v_app;
+END
+$$;
+
+-- A reviewer's decision. Returns 'decided', or 'proposed' when four-eyes applies and the decision waits
+-- for a second reviewer. Refused (55000) when the case is already decided, not in review, leased to
+-- someone else or already has a proposal; 42501 when the caller is no reviewer; P0002 for an unknown id;
+-- 22023 for an unknown or missing reason code.
+CREATE FUNCTION kyc.review_decide(p_application_id bigint, p_outcome text, p_reason_code text, p_note text,
+                                  p_applicant_message text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_app kyc.applications;
+    v_four_eyes boolean;
+    v_attempts_remaining integer;
+    v_retry_after timestamptz;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    IF p_outcome NOT IN ('approved', 'denied') THEN
+        RAISE EXCEPTION 'unknown outcome' USING ERRCODE = '22023';
+    END IF;
+    IF p_outcome = 'denied' AND NOT EXISTS (SELECT FROM kyc.reason_codes WHERE code = p_reason_code) THEN
+        RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
+    END IF;
+    v_app := kyc.lock_case_for_review(p_application_id);
+    IF EXISTS (SELECT FROM kyc.decision_proposals WHERE application_id = p_application_id) THEN
+        RAISE EXCEPTION 'refused: application % has a proposal waiting for a second reviewer', p_application_id
+            USING ERRCODE = '55000';
+    END IF;
+
+    v_four_eyes := CASE p_outcome
+        WHEN 'denied' THEN (SELECT value ? p_reason_code FROM kyc.policy_settings WHERE key = 'four_eyes.reasons')
+        ELSE (SELECT value = 'true'::jsonb FROM kyc.policy_settings WHERE key = 'four_eyes.duplicate_approvals')
+             AND EXISTS (SELECT FROM kyc.check_results WHERE application_id = p_application_id
+                         AND name = 'duplicate_document' AND outcome = 'refer')
+    END;
+    IF v_four_eyes THEN
+        INSERT INTO kyc.decision_proposals (application_id, outcome, reason_code, note, applicant_message,
+                                            proposed_by)
+        VALUES (p_application_id, p_outcome, CASE WHEN p_outcome = 'denied' THEN p_reason_code END, p_note,
+                p_applicant_message, session_user);
+        UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL WHERE id = p_application_id;
+        INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+        VALUES (session_user, 'proposed', p_application_id, v_app.account_id,
+                jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
+                                                     'note', p_note)));
+        RETURN 'proposed';
+    END IF;
+
     IF p_outcome = 'denied' THEN
         SELECT f.attempts_remaining, f.retry_after INTO v_attempts_remaining, v_retry_after
         FROM kyc.retry_facts(p_application_id) f;
     END IF;
-    UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL WHERE id = p_application_id;
     PERFORM kyc.record_decision(p_application_id, p_outcome, CASE WHEN p_outcome = 'denied' THEN p_reason_code END,
-                                session_user, p_note, v_attempts_remaining, v_retry_after);
+                                session_user, p_note, v_attempts_remaining, v_retry_after, p_applicant_message);
+    RETURN 'decided';
+END
+$$;
+
+-- Four-eyes: a second, different reviewer makes a proposal take effect.
+CREATE FUNCTION kyc.confirm_proposal(p_application_id bigint) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_proposal kyc.decision_proposals;
+    v_attempts_remaining integer;
+    v_retry_after timestamptz;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    SELECT * INTO v_proposal FROM kyc.decision_proposals WHERE application_id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % has no proposal to confirm', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_proposal.proposed_by = session_user THEN
+        RAISE EXCEPTION 'refused: a proposal needs a second reviewer; you made this one' USING ERRCODE = '55000';
+    END IF;
+    DELETE FROM kyc.decision_proposals WHERE application_id = p_application_id;
+    IF v_proposal.outcome = 'denied' THEN
+        SELECT f.attempts_remaining, f.retry_after INTO v_attempts_remaining, v_retry_after
+        FROM kyc.retry_facts(p_application_id) f;
+    END IF;
+    PERFORM kyc.record_decision(p_application_id, v_proposal.outcome, v_proposal.reason_code, v_proposal.proposed_by,
+                                v_proposal.note, v_attempts_remaining, v_retry_after, v_proposal.applicant_message,
+                                session_user);
+END
+$$;
+
+-- Four-eyes: a second reviewer turns a proposal down; the case stays in review.
+CREATE FUNCTION kyc.reject_proposal(p_application_id bigint, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_proposal kyc.decision_proposals;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    IF p_note IS NULL OR btrim(p_note) = '' THEN
+        RAISE EXCEPTION 'a note is required' USING ERRCODE = '22023';
+    END IF;
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    SELECT * INTO v_proposal FROM kyc.decision_proposals WHERE application_id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % has no proposal to reject', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_proposal.proposed_by = session_user THEN
+        RAISE EXCEPTION 'refused: a proposal needs a second reviewer; you made this one' USING ERRCODE = '55000';
+    END IF;
+    DELETE FROM kyc.decision_proposals WHERE application_id = p_application_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'proposal_rejected', p_application_id,
+            jsonb_build_object('note', p_note, 'proposed_by', v_proposal.proposed_by,
+                               'outcome', v_proposal.outcome, 'reason_code', v_proposal.reason_code));
+END
+$$;
+
+-- A reviewer's note on a case, in the audit trail. Any case, decided or not.
+CREATE FUNCTION kyc.add_note(p_application_id bigint, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM kyc.require_reviewer();
+    IF p_note IS NULL OR btrim(p_note) = '' THEN
+        RAISE EXCEPTION 'a note must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF NOT EXISTS (SELECT FROM kyc.applications WHERE id = p_application_id) THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'note', p_application_id, jsonb_build_object('note', p_note));
+END
+$$;
+
+-- Gives back a case the caller holds.
+CREATE FUNCTION kyc.release_case(p_application_id bigint) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL
+    WHERE id = p_application_id AND lease_holder = session_user AND lease_expires_at > now();
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % is not leased to you', p_application_id USING ERRCODE = '55000';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, application_id) VALUES (session_user, 'released', p_application_id);
+END
+$$;
+
+-- Changes a review setting; audited with who and why. For the database owner (operators), not reviewers.
+CREATE FUNCTION kyc.set_policy(p_key text, p_value jsonb, p_note text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_old jsonb;
+BEGIN
+    IF p_note IS NULL OR btrim(p_note) = '' THEN
+        RAISE EXCEPTION 'a note saying why is required' USING ERRCODE = '22023';
+    END IF;
+    SELECT value INTO v_old FROM kyc.policy_settings WHERE key = p_key FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown policy key %', p_key USING ERRCODE = '22023';
+    END IF;
+    IF p_key = 'four_eyes.reasons' AND (jsonb_typeof(p_value) <> 'array' OR EXISTS (
+            SELECT FROM jsonb_array_elements_text(p_value) r WHERE r NOT IN (SELECT code FROM kyc.reason_codes))) THEN
+        RAISE EXCEPTION 'four_eyes.reasons must be a list of reason codes' USING ERRCODE = '22023';
+    END IF;
+    IF p_key = 'four_eyes.duplicate_approvals' AND jsonb_typeof(p_value) <> 'boolean' THEN
+        RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
+    END IF;
+    UPDATE kyc.policy_settings SET value = p_value, changed_by = session_user, changed_at = now() WHERE key = p_key;
+    INSERT INTO kyc.audit_log (actor, action, details)
+    VALUES (session_user, 'policy_changed', jsonb_build_object('key', p_key, 'from', v_old, 'to', p_value,
+                                                                'note', p_note));
 END
 $$;
 
@@ -181,10 +479,68 @@ AS $$
             'failed', (SELECT count(*) FROM kyc.email_outbox WHERE status = 'failed')))
 $$;
 
+-- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
+CREATE FUNCTION kyc.application_view(p_application_id bigint) RETURNS jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'id', a.id,
+        'account_id', a.account_id,
+        'status', a.status,
+        'submitted_at', a.submitted_at,
+        'session_started_at', a.session_started_at,
+        'received_at', a.received_at,
+        'document', jsonb_build_object('type', a.document_type, 'issuing_country', a.issuing_country),
+        'lease', CASE WHEN a.lease_expires_at > now()
+                      THEN jsonb_build_object('holder', a.lease_holder, 'expires_at', a.lease_expires_at) END,
+        'checks', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('name', c.name, 'outcome', c.outcome, 'evidence', c.evidence,
+                                                'reason_code', c.reason_code)
+                             ORDER BY array_position(ARRAY['session_window', 'attempt_limit', 'document_type',
+                                 'document_expiry', 'image_quality', 'mrz', 'data_consistency', 'age', 'liveness',
+                                 'face_match', 'duplicate_document'], c.name))
+            FROM kyc.check_results c WHERE c.application_id = a.id), '[]'::jsonb),
+        'proposal', (
+            SELECT jsonb_build_object('outcome', p.outcome, 'reason_code', p.reason_code, 'note', p.note,
+                                      'proposed_by', p.proposed_by, 'proposed_at', p.proposed_at)
+            FROM kyc.decision_proposals p WHERE p.application_id = a.id),
+        'decision', (
+            SELECT jsonb_build_object('outcome', d.outcome, 'reason_code', d.reason_code,
+                                      'decided_by', d.decided_by, 'decided_at', d.decided_at, 'note', d.note,
+                                      'applicant_message', d.applicant_message, 'confirmed_by', d.confirmed_by,
+                                      'final', d.final, 'attempts_remaining', d.attempts_remaining,
+                                      'retry_after', d.retry_after)
+            FROM kyc.decisions d WHERE d.application_id = a.id),
+        'emails', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'status', e.status, 'message_id', e.message_id,
+                                                'attempts', e.attempts, 'last_reply', e.last_reply,
+                                                'sent_at', e.sent_at) ORDER BY e.id)
+            FROM kyc.email_outbox e WHERE e.application_id = a.id), '[]'::jsonb),
+        'history', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('id', h.id, 'status', h.status, 'submitted_at', h.submitted_at)
+                             ORDER BY h.submitted_at)
+            FROM kyc.applications h WHERE h.account_id = a.account_id AND h.id <> a.id), '[]'::jsonb),
+        'audit', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('at', l.at, 'actor', l.actor, 'action', l.action,
+                                                'details', l.details) ORDER BY l.id)
+            FROM kyc.audit_log l WHERE l.application_id = a.id), '[]'::jsonb))
+    FROM kyc.applications a
+    WHERE a.id = p_application_id
+$$;
+
 CREATE INDEX email_outbox_sent_at ON kyc.email_outbox (sent_at) WHERE status = 'sent';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION kyc.lease_next_case(integer) TO kyc_reviewer;
-GRANT EXECUTE ON FUNCTION kyc.review_decide(bigint, text, text, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.review_decide(bigint, text, text, text, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.confirm_proposal(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.add_note(bigint, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.release_case(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;
+GRANT SELECT ON kyc.decision_proposals, kyc.policy_settings TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.report() TO kyc_reporter, kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;

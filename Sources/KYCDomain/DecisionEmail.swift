@@ -11,11 +11,14 @@ public struct DecisionNotice: Sendable, Equatable {
     public var applicationID: Int64
     public var outcome: Outcome
     public var locale: String
+    /// A reviewer's message for the applicant (never the internal note).
+    public var applicantMessage: String?
 
-    public init(applicationID: Int64, outcome: Outcome, locale: String) {
+    public init(applicationID: Int64, outcome: Outcome, locale: String, applicantMessage: String? = nil) {
         self.applicationID = applicationID
         self.outcome = outcome
         self.locale = locale
+        self.applicantMessage = applicantMessage
     }
 }
 
@@ -40,13 +43,15 @@ public enum DecisionEmail {
         let reference = "Application reference: \(notice.applicationID)"
         switch notice.outcome {
         case .approved:
-            let paragraphs = [
+            var paragraphs = [
                 "Hello,",
                 "Your identity verification is complete: your account is verified. You can now use every "
                     + "service that requires a verified identity.",
-                reference,
-                "Thank you.",
             ]
+            if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
+                paragraphs.append("A message from our review team: \(message)")
+            }
+            paragraphs += [reference, "Thank you."]
             return EmailContent(
                 subject: "Your account is verified",
                 text: self.text(paragraphs),
@@ -63,12 +68,15 @@ public enum DecisionEmail {
                 next = "You may try again: you have \(count) \(count == 1 ? "attempt" : "attempts") remaining "
                     + "in the current 24 hours."
             }
-            let paragraphs = [
+            var paragraphs = [
                 "Hello,",
                 "We could not verify your identity: \(self.englishReason(reason)).",
                 next,
-                reference,
             ]
+            if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
+                paragraphs.append("A message from our review team: \(message)")
+            }
+            paragraphs.append(reference)
             return EmailContent(
                 subject: "We could not verify your identity",
                 text: self.text(paragraphs),

@@ -68,10 +68,22 @@ public struct Migrator: Sendable {
                         continue
                     }
                     try connection.transaction { connection in
+                        try connection.query("SELECT set_config('kyc.migration_version', $1, true)", [String(migration.version)])
                         try connection.execute(migration.sql)
                         try connection.query(
                             "INSERT INTO kyc.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                             [migration.version, migration.name, checksum]
+                        )
+                        // Who migrated, and when, goes into the audit trail once it exists.
+                        try connection.query(
+                            """
+                            DO $$ BEGIN
+                                IF to_regclass('kyc.audit_log') IS NOT NULL THEN
+                                    INSERT INTO kyc.audit_log (actor, action, details) VALUES
+                                        (session_user, 'migrated', jsonb_build_object('version', current_setting('kyc.migration_version')::int));
+                                END IF;
+                            END $$
+                            """
                         )
                     }
                     done.append(migration.version)

@@ -79,7 +79,8 @@ public struct Outbox: Sendable {
                     notice: DecisionNotice(
                         applicationID: applicationID,
                         outcome: outcome,
-                        locale: try row.decode("locale")
+                        locale: try row.decode("locale"),
+                        applicantMessage: try row.decodeIfPresent("applicant_message")
                     )
                 )
             }

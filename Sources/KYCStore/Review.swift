@@ -41,24 +41,99 @@ public struct Review: Sendable {
         }
     }
 
+    /// What a reviewer's decision did.
+    public enum DecisionEffect: String, Sendable {
+        /// The decision took effect; the applicant's email is in the outbox.
+        case decided
+        /// Four-eyes applies: the decision waits for a second reviewer.
+        case proposed
+    }
+
     /// Approves a case in review.
-    public func approve(_ id: Int64, note: String?, on connection: PostgresConnection) async throws(StoreError) {
+    @discardableResult
+    public func approve(
+        _ id: Int64,
+        note: String?,
+        message: String? = nil,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> DecisionEffect {
+        try await self.decide(id, outcome: "approved", reason: nil, note: note, message: message, on: connection)
+    }
+
+    /// Denies a case in review with a reason code; `message` goes to the applicant, `note` stays internal.
+    @discardableResult
+    public func deny(
+        _ id: Int64,
+        reason: ReasonCode,
+        note: String?,
+        message: String? = nil,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> DecisionEffect {
+        try await self.decide(id, outcome: "denied", reason: reason, note: note, message: message, on: connection)
+    }
+
+    private func decide(
+        _ id: Int64,
+        outcome: String,
+        reason: ReasonCode?,
+        note: String?,
+        message: String?,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> DecisionEffect {
         do {
-            try await connection.query("SELECT kyc.review_decide($1, 'approved', NULL, $2)", [id, note])
+            let effect: String = try await connection.query(
+                "SELECT kyc.review_decide($1, $2, $3, $4, $5) AS effect",
+                [id, outcome, reason?.rawValue, note, message]
+            ).single().decode("effect")
+            return DecisionEffect(rawValue: effect) ?? .decided
         } catch {
             throw StoreError(error)
         }
     }
 
-    /// Denies a case in review with a reason code.
-    public func deny(
-        _ id: Int64,
-        reason: ReasonCode,
-        note: String?,
-        on connection: PostgresConnection
-    ) async throws(StoreError) {
+    /// Four-eyes: makes another reviewer's proposal take effect.
+    public func confirmProposal(_ id: Int64, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.confirm_proposal($1)", [id], on: connection)
+    }
+
+    /// Four-eyes: turns another reviewer's proposal down; the case stays in review.
+    public func rejectProposal(_ id: Int64, note: String, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.reject_proposal($1, $2)", [id, note], on: connection)
+    }
+
+    /// Adds a note to a case's audit trail.
+    public func addNote(_ id: Int64, note: String, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.add_note($1, $2)", [id, note], on: connection)
+    }
+
+    /// Gives back a case the caller holds.
+    public func release(_ id: Int64, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.release_case($1)", [id], on: connection)
+    }
+
+    /// The review settings (four-eyes) as a JSON object of key → value.
+    public func policy(on connection: PostgresConnection) async throws(StoreError) -> String {
         do {
-            try await connection.query("SELECT kyc.review_decide($1, 'denied', $2, $3)", [id, reason.rawValue, note])
+            return try await connection.query(
+                "SELECT coalesce(jsonb_object_agg(key, value ORDER BY key), '{}'::jsonb)::text AS policy FROM kyc.policy_settings"
+            ).single().decode("policy")
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    /// Changes a review setting (`value` is JSON); audited with the caller and the note.
+    public func setPolicy(key: String, value: String, note: String, on connection: PostgresConnection)
+        async throws(StoreError)
+    {
+        try await self.call("SELECT kyc.set_policy($1, $2::jsonb, $3)", [key, value, note], on: connection)
+    }
+
+    private func call(_ sql: SQL, _ parameters: [any PostgresEncodable], on connection: PostgresConnection)
+        async throws(StoreError)
+    {
+        do {
+            try await connection.query(sql, parameters)
         } catch {
             throw StoreError(error)
         }
@@ -66,11 +141,7 @@ public struct Review: Sendable {
 
     /// Lets the account's next submission confirm new basic info; audited with the note.
     public func unlockBasicInfo(account: String, note: String, on connection: PostgresConnection) async throws(StoreError) {
-        do {
-            try await connection.query("SELECT kyc.unlock_basic_info($1, $2)", [account, note])
-        } catch {
-            throw StoreError(error)
-        }
+        try await self.call("SELECT kyc.unlock_basic_info($1, $2)", [account, note], on: connection)
     }
 
     /// The report of CONTRACT §6, as a JSON object.

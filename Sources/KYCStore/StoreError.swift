@@ -48,6 +48,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         switch error.sqlState {
         case "22023":
             self.init(code: .invalidSubmission, message: error.serverMessage, underlying: error)
+        case "22P02", "22P05", "22021":
+            self.init(code: .invalidSubmission, message: "invalid input: not valid JSON or text", underlying: error)
         case "P0002":
             self.init(code: .notFound, message: error.serverMessage, underlying: error)
         case "55000", "42501":

@@ -18,8 +18,8 @@ struct KYCReview: AsyncParsableCommand {
             a rule.
             """,
         subcommands: [
-            Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self,
-            UnlockBasicInfo.self, Report.self,
+            Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self, Note.self,
+            Release.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self, Report.self, Policy.self,
         ]
     )
 }

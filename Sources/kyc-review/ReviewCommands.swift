@@ -70,10 +70,15 @@ struct Approve: AsyncParsableCommand {
     @Option(help: "An internal note, kept with the decision and in the audit trail.")
     var note: String?
 
+    @Option(help: "A message for the applicant, written into their email (kept apart from the note).")
+    var message: String?
+
     func run() async throws {
-        let (id, note) = (self.id, self.note)
-        try await withDatabase { try await Review().approve(id, note: note, on: $0) }
-        print("application \(id) approved")
+        let (id, note, message) = (self.id, self.note, self.message)
+        let effect = try await withDatabase { try await Review().approve(id, note: note, message: message, on: $0) }
+        print(effect == .proposed
+            ? "application \(id): approval proposed; it takes effect when a second reviewer confirms it"
+            : "application \(id) approved")
     }
 }
 
@@ -89,14 +94,21 @@ struct Deny: AsyncParsableCommand {
     @Option(help: "An internal note, kept with the decision and in the audit trail.")
     var note: String?
 
+    @Option(help: "A message for the applicant, written into their email (kept apart from the note).")
+    var message: String?
+
     func run() async throws {
         guard let reason = ReasonCode(rawValue: self.reason) else {
             fail("kyc-review: unknown reason code; one of: \(ReasonCode.allCases.map(\.rawValue).joined(separator: ", "))",
                  ExitStatus.badData)
         }
-        let (id, note) = (self.id, self.note)
-        try await withDatabase { try await Review().deny(id, reason: reason, note: note, on: $0) }
-        print("application \(id) denied: \(reason.rawValue)")
+        let (id, note, message) = (self.id, self.note, self.message)
+        let effect = try await withDatabase {
+            try await Review().deny(id, reason: reason, note: note, message: message, on: $0)
+        }
+        print(effect == .proposed
+            ? "application \(id): denial (\(reason.rawValue)) proposed; it takes effect when a second reviewer confirms it"
+            : "application \(id) denied: \(reason.rawValue)")
     }
 }
 
@@ -174,5 +186,117 @@ enum ReportText {
                 ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
         }
         return "metric,value\r\n" + self.rows(json).map { quoted($0.0) + "," + quoted($0.1) + "\r\n" }.joined()
+    }
+}
+
+struct Note: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add a note to an application's audit trail.")
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Argument(help: "The note.")
+    var text: String
+
+    func run() async throws {
+        let (id, text) = (self.id, self.text)
+        try await withDatabase { try await Review().addNote(id, note: text, on: $0) }
+        print("note added to application \(id)")
+    }
+}
+
+struct Release: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Give back a case you hold, for another reviewer.")
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    func run() async throws {
+        let id = self.id
+        try await withDatabase { try await Review().release(id, on: $0) }
+        print("application \(id) released")
+    }
+}
+
+struct Confirm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Four-eyes: confirm another reviewer's proposed decision, which then takes effect."
+    )
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    func run() async throws {
+        let id = self.id
+        try await withDatabase { try await Review().confirmProposal(id, on: $0) }
+        print("application \(id): proposal confirmed and decided")
+    }
+}
+
+struct RejectProposal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reject-proposal",
+        abstract: "Four-eyes: turn down another reviewer's proposed decision; the case stays in review."
+    )
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Option(help: "Why the proposal is turned down.")
+    var note: String
+
+    func run() async throws {
+        let (id, note) = (self.id, self.note)
+        try await withDatabase { try await Review().rejectProposal(id, note: note, on: $0) }
+        print("application \(id): proposal rejected; the case stays in review")
+    }
+}
+
+struct Policy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show or change the review settings (four-eyes).",
+        subcommands: [Show.self, Set.self]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the settings as JSON.")
+
+        func run() async throws {
+            print(try await withDatabase { try await Review().policy(on: $0) })
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a setting; audited with who and why.",
+            discussion: """
+                Keys: four_eyes.reasons (a comma-separated list of reason codes, or none), \
+                four_eyes.duplicate_approvals (true or false).
+                """
+        )
+
+        @Argument(help: "The setting's key.")
+        var key: String
+
+        @Argument(help: "The new value.")
+        var value: String
+
+        @Option(help: "Why the setting changes.")
+        var note: String
+
+        /// The value as JSON: a list for four_eyes.reasons, the literal otherwise.
+        var json: String {
+            guard self.key == "four_eyes.reasons" else { return self.value }
+            let codes = self.value == "none" ? [] : self.value.split(separator: ",").map {
+                "\"" + $0.trimmingCharacters(in: .whitespaces) + "\""
+            }
+            return "[" + codes.joined(separator: ",") + "]"
+        }
+
+        func run() async throws {
+            let (key, json, note) = (self.key, self.json, self.note)
+            try await withDatabase { try await Review().setPolicy(key: key, value: json, note: note, on: $0) }
+            print("\(key) set")
+        }
     }
 }

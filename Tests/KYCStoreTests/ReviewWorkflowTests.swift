@@ -1,0 +1,280 @@
+import Foundation
+import KYCDomain
+import KYCPostgres
+import KYCStore
+import KYCTestSupport
+import Testing
+
+func setPolicy(_ key: String, _ value: String, in database: TestDatabase) async throws {
+    let owner = try await database.connect()
+    try await Review().setPolicy(key: key, value: value, note: "test", on: owner)
+    await owner.close()
+}
+
+func status(of id: Int64, in database: TestDatabase) async throws -> String {
+    let connection = try await database.connect()
+    defer { Task { await connection.close() } }
+    return try await connection.query("SELECT status FROM kyc.applications WHERE id = $1", [id]).single().decode("status")
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct FourEyesTests {
+    @Test func isOffByDefaultSoOneReviewersDenialTakesEffect() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().deny(id, reason: .suspectedFraud, note: nil, on: reviewer) == .decided)
+        #expect(try await status(of: id, in: database) == "denied")
+        await reviewer.close()
+    }
+
+    @Test func aChosenReasonWaitsForASecondDifferentReviewer() async throws {
+        let database = try await TestServers.freshDatabase()
+        try await setPolicy("four_eyes.reasons", "[\"suspected_fraud\", \"duplicate_identity\"]", in: database)
+        let id = try await applicationInReview(database)
+        let alice = try await database.connect(role: try await makeReviewer(in: database))
+        let bob = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().deny(id, reason: .suspectedFraud, note: "forged", on: alice) == .proposed)
+        #expect(try await status(of: id, in: database) == "in_review")
+        let emails = try await alice.query("SELECT count(*) AS n FROM kyc.email_outbox").single().decode("n", as: Int.self)
+        #expect(emails == 0, "no email before the second reviewer confirms")
+
+        do {
+            try await Review().confirmProposal(id, on: alice)
+            Issue.record("the proposer confirmed their own proposal")
+        } catch {
+            #expect(error.code == .refused)
+            #expect(error.message?.contains("second reviewer") == true)
+        }
+        await #expect(throws: StoreError.self) { try await Review().approve(id, note: nil, on: bob) }
+
+        try await Review().confirmProposal(id, on: bob)
+        #expect(try await status(of: id, in: database) == "denied")
+        let decision = try await bob.query("SELECT decided_by, confirmed_by, reason_code FROM kyc.decisions WHERE application_id = $1", [id]).single()
+        #expect(try decision.decode("reason_code", as: String.self) == "suspected_fraud")
+        #expect(try decision.decode("decided_by", as: String.self) != decision.decode("confirmed_by", as: String.self))
+        await alice.close()
+        await bob.close()
+    }
+
+    @Test func aRejectedProposalLeavesTheCaseInReview() async throws {
+        let database = try await TestServers.freshDatabase()
+        try await setPolicy("four_eyes.reasons", "[\"duplicate_identity\"]", in: database)
+        let id = try await applicationInReview(database)
+        let alice = try await database.connect(role: try await makeReviewer(in: database))
+        let bob = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().deny(id, reason: .duplicateIdentity, note: nil, on: alice) == .proposed)
+        await #expect(throws: StoreError.self) { try await Review().rejectProposal(id, note: "mine", on: alice) }
+        try await Review().rejectProposal(id, note: "not the same person", on: bob)
+        #expect(try await status(of: id, in: database) == "in_review")
+        // The case can be decided afresh.
+        #expect(try await Review().approve(id, note: nil, on: bob) == .decided)
+        await alice.close()
+        await bob.close()
+    }
+
+    @Test func approvingACaseWithADuplicateDocumentCanNeedFourEyes() async throws {
+        let database = try await TestServers.freshDatabase()
+        try await setPolicy("four_eyes.duplicate_approvals", "true", in: database)
+        let id = try await submit(Fixtures.validSubmission(), to: database)
+        let daemon = try await database.connect(role: "kyc_daemon")
+        try await daemon.transaction { connection in
+            try connection.query("SELECT * FROM kyc.claim_for_checks(10)")
+            try connection.query(
+                "SELECT kyc.record_automated_results($1::jsonb)",
+                ["[{\"application_id\": \(id), \"checks\": [{\"name\": \"duplicate_document\", \"outcome\": \"refer\", \"evidence\": \"1 other\"}], \"outcome\": \"in_review\"}]"]
+            )
+        }
+        await daemon.close()
+        let alice = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().approve(id, note: nil, on: alice) == .proposed)
+        await alice.close()
+    }
+
+    @Test func refusesAnUnknownPolicyKeyOrAReasonThatDoesNotExist() async throws {
+        let database = try await TestServers.freshDatabase()
+        await #expect(throws: StoreError.self) { try await setPolicy("four_eyes.everything", "true", in: database) }
+        await #expect(throws: StoreError.self) { try await setPolicy("four_eyes.reasons", "[\"nope\"]", in: database) }
+    }
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct ReviewerPathTests {
+    @Test func twoConcurrentApprovesTwoHundredTimesDecideOnceWithOneEmail() async throws {
+        let database = try await TestServers.freshDatabase()
+        let reviewers = [try await makeReviewer(in: database), try await makeReviewer(in: database)]
+        let connections = [try await database.connect(role: reviewers[0]), try await database.connect(role: reviewers[1])]
+        var ids: [Int64] = []
+        for _ in 0..<200 {
+            let id = try await applicationInReview(database)
+            ids.append(id)
+            let wins = await withTaskGroup(of: Bool.self) { group in
+                for connection in connections {
+                    group.addTask { (try? await Review().approve(id, note: nil, on: connection)) != nil }
+                }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(wins == 1, "application \(id)")
+        }
+        let admin = try await database.connect()
+        let counts = try await admin.query(
+            """
+            SELECT (SELECT count(*) FROM kyc.decisions WHERE application_id = ANY($1::bigint[])) AS decisions,
+                   (SELECT count(*) FROM kyc.email_outbox WHERE application_id = ANY($1::bigint[])) AS emails
+            """,
+            ["{" + ids.map(String.init).joined(separator: ",") + "}"]
+        ).single()
+        #expect(try counts.decode("decisions", as: Int.self) == 200)
+        #expect(try counts.decode("emails", as: Int.self) == 200)
+        for connection in connections { await connection.close() }
+        await admin.close()
+    }
+
+    @Test func releasingACaseOnlyWorksForItsHolder() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let alice = try await database.connect(role: try await makeReviewer(in: database))
+        let bob = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().leaseNext(lease: .seconds(900), on: alice) == id)
+        await #expect(throws: StoreError.self) { try await Review().release(id, on: bob) }
+        try await Review().release(id, on: alice)
+        #expect(try await Review().leaseNext(lease: .seconds(900), on: bob) == id)
+        await alice.close()
+        await bob.close()
+    }
+
+    @Test func anExpiredLeaseFreesTheCaseByItself() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let alice = try await database.connect(role: try await makeReviewer(in: database))
+        let bob = try await database.connect(role: try await makeReviewer(in: database))
+        #expect(try await Review().leaseNext(lease: .seconds(1), on: alice) == id)
+        try await Task.sleep(for: .milliseconds(1200))
+        #expect(try await Review().leaseNext(lease: .seconds(900), on: bob) == id)
+        await alice.close()
+        await bob.close()
+    }
+
+    @Test func storesSQLMetacharactersInNotesLiterally() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let note = "'); DELETE FROM kyc.audit_log; -- $1 \\ \" %s 🙂"
+        try await Review().addNote(id, note: note, on: reviewer)
+        try await Review().deny(id, reason: .other, note: note, message: "Please retry in daylight.", on: reviewer)
+        let stored = try await reviewer.query(
+            "SELECT (SELECT note FROM kyc.decisions WHERE application_id = $1) AS decision_note, (SELECT details ->> 'note' FROM kyc.audit_log WHERE application_id = $1 AND action = 'note') AS audit_note",
+            [id]
+        ).single()
+        #expect(try stored.decode("decision_note", as: String.self) == note)
+        #expect(try stored.decode("audit_note", as: String.self) == note)
+        await reviewer.close()
+    }
+
+    @Test func aNoteOnAnUnknownApplicationIsNotFound() async throws {
+        let database = try await TestServers.freshDatabase()
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        do {
+            try await Review().addNote(424_242, note: "x", on: reviewer)
+            Issue.record("noted an unknown application")
+        } catch {
+            #expect(error.code == .notFound)
+        }
+        await reviewer.close()
+    }
+
+    @Test func aDefinerFunctionWritesTheRealAuditTableWhateverTheCallersSearchPath() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        // Only a role that may create temporary objects can try this: the superuser.
+        let owner = try await database.connect()
+        try await owner.query("CREATE TEMP TABLE audit_log (actor text, action text, application_id bigint, details jsonb)")
+        try await owner.query("CREATE TEMP TABLE applications (id bigint, status text)")
+        try await owner.query("SET search_path = pg_temp, kyc, public")
+        try await owner.query("SELECT kyc.review_decide($1, 'approved', NULL, 'hostile path')", [id])
+        let shadow = try await owner.query("SELECT count(*) AS n FROM pg_temp.audit_log").single().decode("n", as: Int.self)
+        let real = try await owner.query(
+            "SELECT count(*) AS n FROM kyc.audit_log WHERE application_id = $1 AND action = 'decided'", [id]
+        ).single().decode("n", as: Int.self)
+        #expect(shadow == 0)
+        #expect(real == 1)
+        await owner.close()
+    }
+
+    @Test func aReviewerCannotCreateTemporaryObjects() async throws {
+        let database = try await TestServers.freshDatabase()
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        do {
+            try await reviewer.query("CREATE TEMP TABLE audit_log (x int)")
+            Issue.record("a reviewer created a temporary table")
+        } catch {
+            #expect(error.sqlState == "42501")
+        }
+        await reviewer.close()
+    }
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct RoleMatrixTests {
+    static let privileges = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+    /// Every table each role may read; nothing else, and no role may write any table.
+    static let readable: [String: Set<String>] = [
+        "kyc_intake": [],
+        "kyc_daemon": ["schema_migrations", "reason_codes"],
+        "kyc_reviewer": [
+            "applications", "check_results", "decisions", "email_outbox", "audit_log", "reason_codes", "accounts",
+            "schema_migrations", "decision_proposals", "policy_settings",
+        ],
+        "kyc_reporter": [],
+    ]
+
+    @Test func everyRoleHasExactlyTheExpectedPrivilegesOnEveryTable() async throws {
+        let database = try await TestServers.freshDatabase()
+        let connection = try await database.connect()
+        let rows = try await connection.query(
+            """
+            SELECT r.rolname AS role, c.relname AS table, p.privilege,
+                   has_table_privilege(r.oid, c.oid, p.privilege) AS granted
+            FROM pg_roles r, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
+                 unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
+            WHERE r.rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter')
+              AND n.nspname = 'kyc' AND c.relkind = 'r'
+            """
+        )
+        #expect(rows.count > 50)
+        for row in rows {
+            let role: String = try row.decode("role")
+            let table: String = try row.decode("table")
+            let privilege: String = try row.decode("privilege")
+            let expected = privilege == "SELECT" && Self.readable[role]!.contains(table)
+            #expect(try row.decode("granted", as: Bool.self) == expected, "\(role) \(privilege) \(table)")
+        }
+        await connection.close()
+    }
+
+    @Test(arguments: ["kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "postgres"])
+    func tamperingWithTheAuditTrailFailsAs(role: String) async throws {
+        let database = try await TestServers.freshDatabase()
+        _ = try await submit(Fixtures.validSubmission(), to: database)
+        let connection = try await database.connect(role: role)
+        for statement: SQL in [
+            "UPDATE kyc.audit_log SET actor = 'someone else'", "DELETE FROM kyc.audit_log", "TRUNCATE kyc.audit_log",
+        ] {
+            await #expect(throws: PostgresError.self, "\(role): \(statement)") { try await connection.query(statement) }
+        }
+        await connection.close()
+        let admin = try await database.connect()
+        #expect(try await admin.query("SELECT count(*) AS n FROM kyc.audit_log").single().decode("n", as: Int.self) >= 1)
+        await admin.close()
+    }
+
+    @Test func migrationsAreInTheAuditTrail() async throws {
+        let database = try await TestServers.freshDatabase()
+        let connection = try await database.connect()
+        let versions = try await connection.query(
+            "SELECT (details ->> 'version')::int AS version FROM kyc.audit_log WHERE action = 'migrated' ORDER BY 1"
+        ).map { try $0.decode("version", as: Int.self) }
+        #expect(versions == Array(2...Migrator.latestVersion))
+        await connection.close()
+    }
+}
