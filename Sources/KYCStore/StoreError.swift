@@ -52,8 +52,16 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             self.init(code: .invalidSubmission, message: "invalid input: not valid JSON or text", underlying: error)
         case "P0002":
             self.init(code: .notFound, message: error.serverMessage, underlying: error)
-        case "55000", "42501":
+        case "55000":
             self.init(code: .refused, message: error.serverMessage, underlying: error)
+        case "42501":
+            // Our functions say "not permitted: …"; PostgreSQL's own privilege errors say "permission denied".
+            let message = error.serverMessage ?? "permission denied"
+            self.init(
+                code: .refused,
+                message: message.hasPrefix("not permitted") ? message : "not permitted: " + message,
+                underlying: error
+            )
         default:
             self.init(code: error.isConnectionProblem ? .unavailable : .databaseError, underlying: error)
         }

@@ -20,9 +20,11 @@ enum ApplicationText {
         lines.append("")
         lines.append("checks:")
         for check in object["checks"] as? [[String: Any]] ?? [] {
-            let name = text(check["name"]).padding(toLength: 20, withPad: " ", startingAt: 0)
+            let name = text(check["name"]).padding(toLength: 19, withPad: " ", startingAt: 0)
             let outcome = text(check["outcome"]).padding(toLength: 6, withPad: " ", startingAt: 0)
-            lines.append("  \(name) \(outcome) \(text(check["evidence"]))")
+            let evidence = TextTable.wrap(text(check["evidence"]), width: 80 - 29)
+            lines.append("  \(name) \(outcome) \(evidence.first ?? "")")
+            for more in evidence.dropFirst() { lines.append(String(repeating: " ", count: 29) + more) }
         }
         lines.append("")
         if let decision = object["decision"] as? [String: Any] {
@@ -46,5 +48,41 @@ enum ApplicationText {
             lines.append("  \(text(entry["at"])) \(text(entry["actor"])) \(text(entry["action"]))")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Plain-text tables and wrapping for an 80-column terminal.
+enum TextTable {
+    /// One row: each cell padded to its width, or cut with "…" when longer.
+    static func row(_ cells: [String], widths: [Int]) -> String {
+        zip(cells, widths).map { cell, width in
+            cell.count > width - 1 ? String(cell.prefix(width - 2)) + "… " : cell.padding(toLength: width, withPad: " ", startingAt: 0)
+        }.joined().trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Words wrapped to lines of at most `width` characters (a longer word stands alone).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            if current.isEmpty {
+                current = String(word)
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.isEmpty ? [""] : lines
+    }
+
+    /// `3d 4h`, `5h 12m`, `7m`.
+    static func age(seconds: Int) -> String {
+        let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60)
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        return "\(minutes)m"
     }
 }

@@ -12,6 +12,8 @@ struct Queue: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    static let widths = [10, 11, 18, 38]
+
     func run() async throws {
         let json = try await withDatabase { try await Review().queue(on: $0) }
         switch self.format {
@@ -19,12 +21,17 @@ struct Queue: AsyncParsableCommand {
             print(json)
         case .text:
             let cases = (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
-            if cases.isEmpty { print("no applications in review") }
+            if cases.isEmpty {
+                print("no applications in review")
+                return
+            }
+            print(TextTable.row(["ID", "IN REVIEW", "LEASED TO", "REFERRED BY"], widths: Self.widths))
             for item in cases {
-                let refer = (item["refer"] as? [String] ?? []).joined(separator: ",")
                 let age = (item["age_seconds"] as? NSNumber)?.intValue ?? 0
-                let holder = item["lease_holder"] as? String ?? "-"
-                print("\(item["id"] ?? "-")\tage \(age / 3600)h\(age / 60 % 60)m\tleased to \(holder)\trefer \(refer)")
+                print(TextTable.row([
+                    "\(item["id"] ?? "-")", TextTable.age(seconds: age), item["lease_holder"] as? String ?? "-",
+                    (item["refer"] as? [String] ?? []).joined(separator: ", "),
+                ], widths: Self.widths))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KYCPostgres
 import KYCTestSupport
 import Testing
 
@@ -12,7 +13,7 @@ struct CommandLine {
     /// An empty configuration file, so that a file on the test machine cannot change the outcome.
     static let emptyConfigurationFile: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-review-test-\(UUID().uuidString).conf").path
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         return path
     }()
 
@@ -75,6 +76,48 @@ struct CommandLineTests {
         #expect(try CommandLine.run(["approve", "1"], databaseURL: url).status == 1, "in checking or submitted: not in review")
         let unreachable = try CommandLine.run(["show", "1"], databaseURL: "host=127.0.0.1 port=1 connect_timeout=2")
         #expect(unreachable.status == 69)
+    }
+
+    @Test func queueAndShowFitAnEightyColumnTerminal() async throws {
+        let database = try await TestServers.freshDatabase()
+        var document = Fixtures.validSubmission()
+        document["liveness"] = "inconclusive"
+        document["face_match_score"] = 0.75
+        let submitted = try CommandLine.run(["submit", "-"], input: Fixtures.json(document), databaseURL: try database.conninfo())
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let admin = try await database.connect()
+        try await admin.query("UPDATE kyc.applications SET status = 'in_review' WHERE id = $1", [Int64(id)!])
+        try await admin.query(
+            """
+            INSERT INTO kyc.check_results (application_id, name, outcome, evidence)
+            SELECT $1, name, 'refer', repeat('a long piece of evidence ', 12)
+            FROM unnest(ARRAY['liveness', 'face_match', 'duplicate_document']) AS name
+            """,
+            [Int64(id)!]
+        )
+        await admin.close()
+        for arguments in [["queue"], ["show", id]] {
+            let output = try CommandLine.run(arguments, databaseURL: try database.conninfo())
+            #expect(output.status == 0)
+            for line in output.stdout.split(separator: "\n") {
+                #expect(line.count <= 80, "\(arguments[0]): \(line)")
+            }
+        }
+    }
+
+    @Test func reviewerCommandsExitWithTheContractsStatuses() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo()
+        #expect(try CommandLine.run(["note", "424242", "hello"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["release", "424242"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["confirm", "424242"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["reject-proposal", "424242"], databaseURL: url).status == 64, "--note is required")
+        #expect(try CommandLine.run(["unlock-basic-info", "nobody", "--note", "why"], databaseURL: url).status == 65)
+        #expect(try CommandLine.run(["policy", "set", "four_eyes.reasons", "nope", "--note", "x"], databaseURL: url).status == 65)
+        let reporter = try database.conninfo(role: "kyc_reporter")
+        let refused = try CommandLine.run(["approve", "1"], databaseURL: reporter)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not permitted"))
     }
 
     @Test func reportPrintsJSONCSVAndText() async throws {
