@@ -63,7 +63,7 @@ public struct OutboxMailer: Service {
                 }
                 results.append(error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error))
             } else if case .success(let receipt) = result {
-                results.append(DeliveryResult(outboxID: email.id, status: .sent, reply: "\(receipt.replyCode) \(receipt.replyText)"))
+                results.append(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
                 self.logger.info(
                     "email.sent",
                     metadata: ["application.id": "\(email.applicationID)", "outbox.id": "\(email.id)"]

@@ -35,6 +35,23 @@ enum ApplicationText {
         } else {
             lines.append("decision: none yet")
         }
+        if let proposal = object["proposal"] as? [String: Any] {
+            lines.append(
+                "proposal: \(text(proposal["outcome"])) \(text(proposal["reason_code"])) by \(text(proposal["proposed_by"]))"
+                    + ", waiting for a second reviewer"
+            )
+        }
+        if let lease = object["lease"] as? [String: Any] {
+            lines.append("leased to \(text(lease["holder"])) until \(text(lease["expires_at"]))")
+        }
+        let history = object["history"] as? [[String: Any]] ?? []
+        if !history.isEmpty {
+            lines.append("")
+            lines.append("other applications of this account:")
+            for earlier in history {
+                lines.append("  \(text(earlier["id"]))  \(text(earlier["status"]))  submitted \(text(earlier["submitted_at"]))")
+            }
+        }
         lines.append("")
         lines.append("emails:")
         for email in object["emails"] as? [[String: Any]] ?? [] {
