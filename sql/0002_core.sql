@@ -73,7 +73,15 @@ CREATE TABLE kyc.applications (
     submitted_at timestamptz NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     status_changed_at timestamptz NOT NULL DEFAULT now(),
-    payload jsonb NOT NULL
+    payload jsonb NOT NULL,
+    -- A reviewer's lease on a case in review.
+    lease_holder text,
+    lease_expires_at timestamptz,
+    -- What the automated checks concluded (approved | denied:<reason> | in_review), under which policy
+    -- version, and the duplicate-document count they saw: the facts a policy replay compares against.
+    automated_verdict text,
+    policy_version integer,
+    duplicate_documents integer
 );
 
 -- The claim walks only what is waiting (STYLE: without it, claims slow down as history grows).
@@ -110,6 +118,12 @@ CREATE TABLE kyc.decisions (
     final boolean NOT NULL DEFAULT false,
     attempts_remaining integer CHECK (attempts_remaining >= 0),
     retry_after timestamptz,
+    -- A message for the applicant, written into their email; kept apart from the internal note.
+    applicant_message text,
+    -- Under four-eyes, the second reviewer who made the proposal take effect.
+    confirmed_by text,
+    -- The policy version the decision was made under.
+    policy_version integer,
     CHECK ((outcome = 'approved') = (reason_code IS NULL))
 );
 
@@ -479,58 +493,34 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
--- Decisions. kyc.record_decision writes the decision, the application's status, the outbox email and the
--- audit entry together; it is the only way any decision is made.
+-- The daemon's check worker.
 
-CREATE FUNCTION kyc.record_decision(
-    p_application_id bigint,
-    p_outcome text,
-    p_reason_code text,
-    p_decided_by text,
-    p_note text,
-    p_attempts_remaining integer,
-    p_retry_after timestamptz
-) RETURNS void
-LANGUAGE plpgsql
+-- An application's attempt history, relative to its own submission time (so a replay sees what the checks
+-- saw): the account's earlier submissions in the 24 h before it, and its denials in the 48 h before it,
+-- attempt_limit denials not counted.
+CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_submitted_at timestamptz,
+                                    OUT earlier_submissions timestamptz[], OUT recent_denials timestamptz[])
+LANGUAGE sql
+STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_application kyc.applications;
-    v_final boolean := false;
-BEGIN
-    IF p_outcome = 'denied' THEN
-        SELECT final INTO v_final FROM kyc.reason_codes WHERE code = p_reason_code;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
-        END IF;
-    END IF;
-
-    UPDATE kyc.applications SET status = p_outcome, status_changed_at = now()
-        WHERE id = p_application_id
-        RETURNING * INTO v_application;
-
-    INSERT INTO kyc.decisions (application_id, outcome, reason_code, decided_by, note, final,
-                               attempts_remaining, retry_after)
-    VALUES (p_application_id, p_outcome, p_reason_code, p_decided_by, p_note, v_final,
-            CASE WHEN v_final THEN NULL ELSE p_attempts_remaining END,
-            CASE WHEN v_final THEN NULL ELSE p_retry_after END);
-
-    INSERT INTO kyc.email_outbox (application_id, kind, recipient, locale, message_id)
-    VALUES (p_application_id, CASE p_outcome WHEN 'approved' THEN 'approval' ELSE 'denial' END,
-            v_application.email, v_application.locale,
-            format('<kyc.%s.%s@kyc-review>', p_application_id,
-                   substr(md5(random()::text || clock_timestamp()::text), 1, 16)));
-
-    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
-    VALUES (p_decided_by, 'decided', p_application_id, v_application.account_id,
-            jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
-                                                 'note', p_note)));
-    PERFORM pg_notify('kyc_outbox', p_application_id::text);
-END
+    SELECT
+        ARRAY(
+            SELECT p.submitted_at FROM kyc.applications p
+            LEFT JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = p_account_id AND p.id <> p_id
+              AND p.submitted_at > p_submitted_at - interval '24 hours'
+              AND (p.submitted_at < p_submitted_at OR (p.submitted_at = p_submitted_at AND p.id < p_id))
+              AND d.reason_code IS DISTINCT FROM 'attempt_limit'
+            ORDER BY p.submitted_at),
+        ARRAY(
+            SELECT d.decided_at FROM kyc.applications p
+            JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = p_account_id AND p.id <> p_id AND d.outcome = 'denied'
+              AND d.reason_code <> 'attempt_limit'
+              AND d.decided_at > p_submitted_at - interval '48 hours' AND d.decided_at <= p_submitted_at
+            ORDER BY d.decided_at)
 $$;
-
--- ---------------------------------------------------------------------------------------------------------
--- The daemon's check worker.
 
 -- Claims up to batch_size waiting applications (oldest first, skipping rows another worker holds) and
 -- returns what the checks need. The caller records results in the same transaction, so a crash returns
@@ -565,107 +555,18 @@ AS $$
         c.payload,
         c.submitted_at,
         c.session_started_at,
-        ARRAY(
-            SELECT p.submitted_at FROM kyc.applications p
-            LEFT JOIN kyc.decisions d ON d.application_id = p.id
-            WHERE p.account_id = c.account_id AND p.id <> c.id
-              AND p.submitted_at > c.submitted_at - interval '24 hours'
-              AND (p.submitted_at < c.submitted_at OR (p.submitted_at = c.submitted_at AND p.id < c.id))
-              AND d.reason_code IS DISTINCT FROM 'attempt_limit'
-            ORDER BY p.submitted_at),
-        ARRAY(
-            SELECT d.decided_at FROM kyc.applications p
-            JOIN kyc.decisions d ON d.application_id = p.id
-            WHERE p.account_id = c.account_id AND p.id <> c.id AND d.outcome = 'denied'
-              AND d.reason_code <> 'attempt_limit'
-              AND d.decided_at > c.submitted_at - interval '48 hours' AND d.decided_at <= c.submitted_at
-            ORDER BY d.decided_at),
+        h.earlier_submissions,
+        h.recent_denials,
         (SELECT count(*)::integer FROM kyc.applications o
          WHERE o.issuing_country = c.issuing_country AND o.document_type = c.document_type
            AND o.document_number = c.document_number AND o.account_id <> c.account_id
            AND o.status IN ('submitted', 'checking', 'in_review', 'approved'))
-    FROM claimed c
+    FROM claimed c, kyc.attempt_history(c.id, c.account_id, c.submitted_at) h
     ORDER BY c.id
 $$;
 
--- Records a batch of automated results: [{application_id, checks: [{name, outcome, reason_code, evidence}],
--- outcome: approved | denied | in_review, reason_code, attempts_remaining, retry_after}]. Each application
--- must have been claimed (status checking) in this transaction.
-CREATE FUNCTION kyc.record_automated_results(results jsonb) RETURNS integer
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_result jsonb;
-    v_id bigint;
-    v_status text;
-    v_count integer := 0;
-BEGIN
-    FOR v_result IN SELECT value FROM jsonb_array_elements(results) LOOP
-        v_id := (v_result ->> 'application_id')::bigint;
-        SELECT status INTO v_status FROM kyc.applications WHERE id = v_id FOR UPDATE;
-        IF v_status IS DISTINCT FROM 'checking' THEN
-            RAISE EXCEPTION 'application % is not being checked', v_id USING ERRCODE = '55000';
-        END IF;
-
-        INSERT INTO kyc.check_results (application_id, name, outcome, reason_code, evidence)
-        SELECT v_id, c ->> 'name', c ->> 'outcome', c ->> 'reason_code', c ->> 'evidence'
-        FROM jsonb_array_elements(v_result -> 'checks') c;
-
-        IF v_result ->> 'outcome' = 'in_review' THEN
-            UPDATE kyc.applications SET status = 'in_review', status_changed_at = now() WHERE id = v_id;
-            INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
-            SELECT 'auto', 'routed_to_review', v_id, account_id FROM kyc.applications WHERE id = v_id;
-        ELSE
-            PERFORM kyc.record_decision(v_id, v_result ->> 'outcome', v_result ->> 'reason_code', 'auto', NULL,
-                                        (v_result ->> 'attempts_remaining')::integer,
-                                        (v_result ->> 'retry_after')::timestamptz);
-        END IF;
-        v_count := v_count + 1;
-    END LOOP;
-    RETURN v_count;
-END
-$$;
-
 -- ---------------------------------------------------------------------------------------------------------
--- The daemon's mailer.
-
--- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
--- lease_seconds, so an email whose sender crashed is retried when the lease runs out.
-CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
-RETURNS TABLE (
-    outbox_id bigint,
-    application_id bigint,
-    kind text,
-    recipient text,
-    locale text,
-    message_id text,
-    attempts integer,
-    created_at timestamptz,
-    reason_code text,
-    final boolean,
-    attempts_remaining integer,
-    retry_after timestamptz
-)
-LANGUAGE sql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH due AS (
-        SELECT id FROM kyc.email_outbox
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY next_attempt_at, id
-        LIMIT batch_size
-        FOR UPDATE SKIP LOCKED
-    )
-    UPDATE kyc.email_outbox o
-    SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
-    FROM due, kyc.decisions d
-    WHERE o.id = due.id AND d.application_id = o.application_id
-    RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
-              d.reason_code, d.final, d.attempts_remaining, d.retry_after
-$$;
+-- The daemon's mailer (its claim is in 0003, beside the decisions it reads).
 
 -- Records delivery results: [{outbox_id, status: sent | retry | failed, reply, next_attempt_at}].
 CREATE FUNCTION kyc.record_email_results(results jsonb) RETURNS integer
@@ -707,10 +608,9 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION kyc.submit_application(jsonb) TO kyc_intake;
 
 GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer) TO kyc_daemon;
-GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb) TO kyc_daemon;
-GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.record_email_results(jsonb) TO kyc_daemon;
 GRANT SELECT ON kyc.schema_migrations, kyc.reason_codes TO kyc_daemon;
 
+GRANT EXECUTE ON FUNCTION kyc.attempt_history(bigint, text, timestamptz) TO kyc_reviewer;
 GRANT SELECT ON kyc.applications, kyc.check_results, kyc.decisions, kyc.email_outbox, kyc.audit_log,
     kyc.reason_codes, kyc.accounts, kyc.schema_migrations TO kyc_reviewer;

@@ -34,6 +34,11 @@ public struct Policy: Sendable, Equatable {
         .dataConsistency, .liveness, .faceMatch, .duplicateDocument,
     ]
 
+    /// Denials with these reasons wait for a second reviewer (four-eyes); empty by default.
+    public var fourEyesReasons: [ReasonCode] = []
+    /// Approvals of cases with a duplicate_document refer wait for a second reviewer; off by default.
+    public var fourEyesDuplicateApprovals: Bool = false
+
     public init() {}
 
     /// The countries a document type is accepted from.

@@ -1,5 +1,6 @@
 import Foundation
 public import KYCDomain
+import Synchronization
 import KYCPostgres
 import KYCStore
 public import Logging
@@ -10,9 +11,10 @@ public import ServiceLifecycle
 public struct CheckWorker: Service {
     private let loop: NotifiedWorkLoop
     private let batchSize: Int
-    private let suite: CheckSuite
+    private let policies: PolicyCache
     private let logger: Logger
 
+    /// `policy` serves only until the database's policy in force has been read.
     public init(configuration: Configuration, policy: Policy = Policy(), logger: Logger) {
         self.loop = NotifiedWorkLoop(
             name: "checks",
@@ -22,18 +24,21 @@ public struct CheckWorker: Service {
             logger: logger
         )
         self.batchSize = configuration.checkBatchSize
-        self.suite = CheckSuite(policy: policy)
+        self.policies = PolicyCache(fallback: policy, logger: logger)
         self.logger = logger
     }
 
     public func run() async throws {
         let queue = CheckQueue()
-        let suite = self.suite
+        let policies = self.policies
         let logger = self.logger
         let batchSize = self.batchSize
         await self.loop.run { connection in
+            // Every batch applies the policy in force: a new version takes effect without a restart.
+            let (version, policy) = policies.resolve(try await PolicyStore().current(on: connection))
+            let suite = CheckSuite(policy: policy)
             let processed = try await queue.processBatch(limit: batchSize, on: connection) { claimed in
-                claimed.map { Self.check($0, suite: suite, decidedAt: Date()) }
+                claimed.map { Self.check($0, suite: suite, policyVersion: version, decidedAt: Date()) }
             }
             if processed > 0 { logger.info("applications.checked", metadata: ["count": "\(processed)"]) }
             return processed
@@ -42,20 +47,56 @@ public struct CheckWorker: Service {
 
     /// Checks one claimed application. A stored document this build cannot read is referred to a person
     /// on every check rather than stopping the queue.
-    static func check(_ claimed: ClaimedApplication, suite: CheckSuite, decidedAt: Date) -> CheckedApplication {
-        guard let submission = try? JSONDecoder().decode(Submission.self, from: Data(claimed.payload.utf8)) else {
+    static func check(
+        _ claimed: ClaimedApplication,
+        suite: CheckSuite,
+        policyVersion: Int,
+        decidedAt: Date
+    ) -> CheckedApplication {
+        guard let application = claimed.underCheck() else {
             let results = CheckName.allCases.map { CheckResult.refer($0, "the stored submission could not be read") }
-            return CheckedApplication(id: claimed.id, results: results, verdict: .review)
+            return CheckedApplication(
+                id: claimed.id, results: results, verdict: .review, policyVersion: policyVersion,
+                duplicateDocuments: claimed.history.duplicateDocuments
+            )
         }
-        let application = ApplicationUnderCheck(
-            id: claimed.id,
-            submission: submission,
-            sessionStartedAt: claimed.sessionStartedAt,
-            submittedAt: claimed.submittedAt,
-            history: claimed.history
-        )
         let results = suite.run(application)
         let verdict = Verdict.of(results, application: application, decidedAt: decidedAt, policy: suite.policy)
-        return CheckedApplication(id: claimed.id, results: results, verdict: verdict)
+        return CheckedApplication(
+            id: claimed.id, results: results, verdict: verdict, policyVersion: policyVersion,
+            duplicateDocuments: claimed.history.duplicateDocuments
+        )
+    }
+}
+
+/// The parsed policy per version. A version that cannot be read (published by hand, say) is logged and
+/// the last good policy stays in force, so a bad document never stops the queue.
+final class PolicyCache: Sendable {
+    private let state: Mutex<(version: Int, policy: Policy)?>
+    private let fallback: Policy
+    private let logger: Logger
+
+    init(fallback: Policy, logger: Logger) {
+        self.state = Mutex(nil)
+        self.fallback = fallback
+        self.logger = logger
+    }
+
+    func resolve(_ current: (version: Int, json: String)) -> (Int, Policy) {
+        self.state.withLock { state in
+            if let state, state.version == current.version { return (state.version, state.policy) }
+            do {
+                let policy = try Policy(json: current.json)
+                state = (current.version, policy)
+                self.logger.info("policy.loaded", metadata: ["policy.version": "\(current.version)"])
+                return (current.version, policy)
+            } catch {
+                self.logger.error(
+                    "policy.unreadable",
+                    metadata: ["policy.version": "\(current.version)", "error": "\(error)"]
+                )
+                return state.map { ($0.version, $0.policy) } ?? (0, self.fallback)
+            }
+        }
     }
 }

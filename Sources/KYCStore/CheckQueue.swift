@@ -12,16 +12,38 @@ public struct ClaimedApplication: Sendable {
     public var history: AttemptHistory
 }
 
+extension ClaimedApplication {
+    /// The application as the checks take it, or nil when the stored document cannot be read.
+    public func underCheck() -> ApplicationUnderCheck? {
+        guard let submission = try? JSONDecoder().decode(Submission.self, from: Data(self.payload.utf8)) else {
+            return nil
+        }
+        return ApplicationUnderCheck(
+            id: self.id,
+            submission: submission,
+            sessionStartedAt: self.sessionStartedAt,
+            submittedAt: self.submittedAt,
+            history: self.history
+        )
+    }
+}
+
 /// The result of checking one application, as the check worker records it.
 public struct CheckedApplication: Sendable {
     public var id: Int64
     public var results: [CheckResult]
     public var verdict: Verdict
+    /// The policy version the checks applied.
+    public var policyVersion: Int
+    /// The duplicate-document count the checks saw, kept for replay.
+    public var duplicateDocuments: Int
 
-    public init(id: Int64, results: [CheckResult], verdict: Verdict) {
+    public init(id: Int64, results: [CheckResult], verdict: Verdict, policyVersion: Int, duplicateDocuments: Int) {
         self.id = id
         self.results = results
         self.verdict = verdict
+        self.policyVersion = policyVersion
+        self.duplicateDocuments = duplicateDocuments
     }
 }
 
@@ -98,6 +120,8 @@ enum ResultDocument {
         var reason_code: String?
         var attempts_remaining: Int?
         var retry_after: String?
+        var policy_version: Int
+        var duplicate_documents: Int
     }
 
     struct Check: Encodable {
@@ -115,7 +139,9 @@ enum ResultDocument {
                     Check(name: $0.name.rawValue, outcome: $0.outcome.rawValue, reason_code: $0.reason?.rawValue,
                           evidence: $0.evidence)
                 },
-                outcome: "approved"
+                outcome: "approved",
+                policy_version: application.policyVersion,
+                duplicate_documents: application.duplicateDocuments
             )
             switch application.verdict {
             case .approve:

@@ -23,7 +23,7 @@ public struct Migrator: Sendable {
     public static let migrations: [Migration] = [
         Migration(1, "countries", PackageResources._001_countries_sql),
         Migration(2, "core", PackageResources._002_core_sql),
-        Migration(3, "review", PackageResources._003_review_sql),
+        Migration(3, "decisions_and_review", PackageResources._003_decisions_and_review_sql),
     ]
 
     /// The schema version this build expects.

@@ -111,24 +111,6 @@ public struct Review: Sendable {
         try await self.call("SELECT kyc.release_case($1)", [id], on: connection)
     }
 
-    /// The review settings (four-eyes) as a JSON object of key → value.
-    public func policy(on connection: PostgresConnection) async throws(StoreError) -> String {
-        do {
-            return try await connection.query(
-                "SELECT coalesce(jsonb_object_agg(key, value ORDER BY key), '{}'::jsonb)::text AS policy FROM kyc.policy_settings"
-            ).single().decode("policy")
-        } catch {
-            throw StoreError(error)
-        }
-    }
-
-    /// Changes a review setting (`value` is JSON); audited with the caller and the note.
-    public func setPolicy(key: String, value: String, note: String, on connection: PostgresConnection)
-        async throws(StoreError)
-    {
-        try await self.call("SELECT kyc.set_policy($1, $2::jsonb, $3)", [key, value, note], on: connection)
-    }
-
     private func call(_ sql: SQL, _ parameters: [any PostgresEncodable], on connection: PostgresConnection)
         async throws(StoreError)
     {

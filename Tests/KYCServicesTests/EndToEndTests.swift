@@ -11,6 +11,8 @@ import Testing
 /// The whole path on the real servers: intake → check worker → decision → outbox → mailer → SMTP sink.
 @Suite(.enabled(if: TestServers.enabled))
 struct EndToEndTests {
+    init() {}
+
     /// Runs the daemon's two services against `database` while `body` runs, then shuts them down.
     func withDaemon(_ database: TestDatabase, _ body: () async throws -> Void) async throws {
         var configuration = Configuration()

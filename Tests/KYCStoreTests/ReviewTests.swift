@@ -5,15 +5,6 @@ import KYCStore
 import KYCTestSupport
 import Testing
 
-/// Creates a login role that is a reviewer (roles are cluster-wide: the name is unique per test).
-func makeReviewer(in database: TestDatabase) async throws -> String {
-    let name = "reviewer_" + UUID().uuidString.prefix(8).lowercased()
-    let admin = try await database.connect()
-    try await admin.execute(SQL(embedded: Array("CREATE ROLE \(name) LOGIN IN ROLE kyc_reviewer".utf8)))
-    await admin.close()
-    return name
-}
-
 /// Submits an application that the checks refer (liveness inconclusive) and routes it to review.
 func applicationInReview(_ database: TestDatabase) async throws -> Int64 {
     var document = Fixtures.validSubmission()

@@ -7,7 +7,8 @@ import Testing
 
 func setPolicy(_ key: String, _ value: String, in database: TestDatabase) async throws {
     let owner = try await database.connect()
-    try await Review().setPolicy(key: key, value: value, note: "test", on: owner)
+    let current = try await PolicyStore().current(on: owner)
+    _ = try await PolicyStore().publish(try Policy(json: current.json).setting(key, to: value), note: "test", on: owner)
     await owner.close()
 }
 
@@ -93,8 +94,14 @@ struct FourEyesTests {
 
     @Test func refusesAnUnknownPolicyKeyOrAReasonThatDoesNotExist() async throws {
         let database = try await TestServers.freshDatabase()
-        await #expect(throws: StoreError.self) { try await setPolicy("four_eyes.everything", "true", in: database) }
-        await #expect(throws: StoreError.self) { try await setPolicy("four_eyes.reasons", "[\"nope\"]", in: database) }
+        await #expect(throws: PolicyError.self) { try await setPolicy("four_eyes.everything", "true", in: database) }
+        await #expect(throws: PolicyError.self) { try await setPolicy("four_eyes.reasons", "[\"nope\"]", in: database) }
+        // The database refuses a bad four-eyes list even from someone who goes around kyc-review.
+        let owner = try await database.connect()
+        await #expect(throws: PostgresError.self) {
+            try await owner.query("SELECT kyc.publish_policy($1::jsonb, 'x')", ["{\"four_eyes.reasons\": [\"nope\"], \"four_eyes.duplicate_approvals\": false}"])
+        }
+        await owner.close()
     }
 }
 
@@ -223,7 +230,7 @@ struct RoleMatrixTests {
         "kyc_daemon": ["schema_migrations", "reason_codes"],
         "kyc_reviewer": [
             "applications", "check_results", "decisions", "email_outbox", "audit_log", "reason_codes", "accounts",
-            "schema_migrations", "decision_proposals", "policy_settings",
+            "schema_migrations", "decision_proposals", "policy_versions",
         ],
         "kyc_reporter": [],
     ]

@@ -74,3 +74,14 @@ public struct TestDatabase: Sendable {
         try await PostgresConnection.connect(try self.conninfo(role: role), label: "kyc.test")
     }
 }
+
+/// Creates a login role that is a reviewer (roles are cluster-wide: the name is unique per test).
+public func makeReviewer(in database: TestDatabase) async throws -> String {
+    let name = "reviewer_" + UUID().uuidString.prefix(8).lowercased()
+    let admin = try await database.connect()
+    // CREATE ROLE takes no parameters; the name is made here of hex digits only.
+    try await admin.execute(SQL(embedded: Array("CREATE ROLE \(name) LOGIN IN ROLE kyc_reviewer".utf8)))
+    await admin.close()
+    return name
+}
+

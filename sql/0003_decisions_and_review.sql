@@ -1,30 +1,88 @@
--- Reviewers (CONTRACT §4, §7): leases on in-review cases, decisions, the audited basic-info unlock, and the
--- report. A reviewer is any role that is a member of kyc_reviewer; it acts only through these functions,
+-- Decisions and reviewers (CONTRACT §2, §4, §7): the one function that records any decision, the
+-- daemon's automated results and outbox claim, the policy as data, leases on in-review cases, reviewers'
+-- decisions with four-eyes, the audited basic-info unlock, and the report. A reviewer is any role that is a member of kyc_reviewer; it acts only through these functions,
 -- which check the caller, the state and the lease, and write through kyc.record_decision.
 
-ALTER TABLE kyc.applications
-    ADD COLUMN lease_holder text,
-    ADD COLUMN lease_expires_at timestamptz;
-
-ALTER TABLE kyc.decisions
-    -- A message for the applicant, written into their email; kept apart from the internal note.
-    ADD COLUMN applicant_message text,
-    -- Under four-eyes, the second reviewer who made the proposal take effect.
-    ADD COLUMN confirmed_by text;
-
--- Review settings an operator may change (issue: policy as data grows this into the whole policy).
-CREATE TABLE kyc.policy_settings (
-    key text PRIMARY KEY,
-    value jsonb NOT NULL,
-    changed_by text NOT NULL DEFAULT session_user,
-    changed_at timestamptz NOT NULL DEFAULT now()
+-- The policy the checks and the review rules apply, as data: one JSON document per version, the newest in
+-- force. The daemon reads it at every batch, so a new version takes effect without a restart; each decision
+-- records the version it was made under. Keys and their meaning: README, "Policy". Version 1 holds the
+-- defaults of CONTRACT §3; four-eyes is off.
+CREATE TABLE kyc.policy_versions (
+    version integer PRIMARY KEY,
+    settings jsonb NOT NULL CHECK (jsonb_typeof(settings) = 'object'),
+    created_by text NOT NULL DEFAULT session_user,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    note text NOT NULL
 );
 
-INSERT INTO kyc.policy_settings (key, value) VALUES
-    -- Denials with these reason codes need a second reviewer. Off (empty) by default.
-    ('four_eyes.reasons', '[]'),
-    -- Approvals of cases with a duplicate_document refer need a second reviewer. Off by default.
-    ('four_eyes.duplicate_approvals', 'false');
+INSERT INTO kyc.policy_versions (version, settings, created_by, note) VALUES (1, '{
+    "session_window_seconds": 900,
+    "attempts_per_day": 10,
+    "attempt_window_seconds": 86400,
+    "cooldown_seconds": 86400,
+    "minimum_age": 18,
+    "face_match.deny_below": 0.6,
+    "face_match.pass_from": 0.9,
+    "image.mime_types": ["image/jpeg", "image/png"],
+    "image.max_bytes": 10485760,
+    "image.min_long_side": 640,
+    "image.min_short_side": 480,
+    "document_types.passport": "all",
+    "document_types.id_card": {"all_except": ["US", "GB", "CA", "AU", "NZ"]},
+    "document_types.drivers_license": {"only": ["US", "CA", "AU", "NZ", "GB", "IE"]},
+    "reason_precedence": ["attempt_limit", "age", "session_window", "document_type", "image_quality", "mrz",
+                          "document_expiry", "data_consistency", "liveness", "face_match", "duplicate_document"],
+    "four_eyes.reasons": [],
+    "four_eyes.duplicate_approvals": false
+}', 'migration', 'the defaults of CONTRACT §3');
+
+CREATE FUNCTION kyc.current_policy() RETURNS kyc.policy_versions
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM kyc.policy_versions ORDER BY version DESC LIMIT 1
+$$;
+
+-- Publishes a new policy version (validated by kyc-review before it comes here); audited with who and
+-- why. For the database owner (operators), not for reviewers or the daemon.
+CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_previous kyc.policy_versions;
+    v_version integer;
+BEGIN
+    IF p_note IS NULL OR btrim(p_note) = '' THEN
+        RAISE EXCEPTION 'a note saying why is required' USING ERRCODE = '22023';
+    END IF;
+    IF p_settings IS NULL OR jsonb_typeof(p_settings) <> 'object' THEN
+        RAISE EXCEPTION 'the policy must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    IF jsonb_typeof(p_settings -> 'four_eyes.reasons') <> 'array' OR EXISTS (
+            SELECT FROM jsonb_array_elements_text(p_settings -> 'four_eyes.reasons') r
+            WHERE r NOT IN (SELECT code FROM kyc.reason_codes)) THEN
+        RAISE EXCEPTION 'four_eyes.reasons must be a list of reason codes' USING ERRCODE = '22023';
+    END IF;
+    IF jsonb_typeof(p_settings -> 'four_eyes.duplicate_approvals') <> 'boolean' THEN
+        RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
+    END IF;
+    LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
+    SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
+    v_version := v_previous.version + 1;
+    INSERT INTO kyc.policy_versions (version, settings, note) VALUES (v_version, p_settings, p_note);
+    INSERT INTO kyc.audit_log (actor, action, details)
+    VALUES (session_user, 'policy_published', jsonb_build_object(
+        'version', v_version, 'note', p_note,
+        'changed', (SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_object('from', v_previous.settings -> n.key,
+                                                                                'to', n.value)), '{}'::jsonb)
+                    FROM jsonb_each(p_settings) n
+                    WHERE v_previous.settings -> n.key IS DISTINCT FROM n.value)));
+    RETURN v_version;
+END
+$$;
 
 -- A decision waiting for a second, different reviewer (four-eyes).
 CREATE TABLE kyc.decision_proposals (
@@ -56,8 +114,8 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION kyc.record_decision(bigint, text, text, text, text, integer, timestamptz);
-
+-- Decisions. kyc.record_decision writes the decision, the application's status, the outbox email and the
+-- audit entry together; it is the only way any decision is made, automated or by a reviewer.
 CREATE FUNCTION kyc.record_decision(
     p_application_id bigint,
     p_outcome text,
@@ -67,7 +125,8 @@ CREATE FUNCTION kyc.record_decision(
     p_attempts_remaining integer,
     p_retry_after timestamptz,
     p_applicant_message text DEFAULT NULL,
-    p_confirmed_by text DEFAULT NULL
+    p_confirmed_by text DEFAULT NULL,
+    p_policy_version integer DEFAULT NULL
 ) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -89,11 +148,12 @@ BEGIN
         RETURNING * INTO v_application;
 
     INSERT INTO kyc.decisions (application_id, outcome, reason_code, decided_by, note, final,
-                               attempts_remaining, retry_after, applicant_message, confirmed_by)
+                               attempts_remaining, retry_after, applicant_message, confirmed_by, policy_version)
     VALUES (p_application_id, p_outcome, p_reason_code, p_decided_by, p_note, v_final,
             CASE WHEN v_final THEN NULL ELSE p_attempts_remaining END,
             CASE WHEN v_final THEN NULL ELSE p_retry_after END,
-            p_applicant_message, p_confirmed_by);
+            p_applicant_message, p_confirmed_by,
+            coalesce(p_policy_version, (SELECT version FROM kyc.current_policy())));
 
     INSERT INTO kyc.email_outbox (application_id, kind, recipient, locale, message_id)
     VALUES (p_application_id, CASE p_outcome WHEN 'approved' THEN 'approval' ELSE 'denial' END,
@@ -111,9 +171,56 @@ BEGIN
 END
 $$;
 
--- The daemon's claim of due emails, now with the reviewer's message for the applicant.
-DROP FUNCTION kyc.claim_due_emails(integer, integer);
+-- Records a batch of automated results: [{application_id, checks: [{name, outcome, reason_code, evidence}],
+-- outcome: approved | denied | in_review, reason_code, attempts_remaining, retry_after, policy_version,
+-- duplicate_documents}]. Each application
+-- must have been claimed (status checking) in this transaction.
+CREATE FUNCTION kyc.record_automated_results(results jsonb) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_result jsonb;
+    v_id bigint;
+    v_status text;
+    v_count integer := 0;
+BEGIN
+    FOR v_result IN SELECT value FROM jsonb_array_elements(results) LOOP
+        v_id := (v_result ->> 'application_id')::bigint;
+        SELECT status INTO v_status FROM kyc.applications WHERE id = v_id FOR UPDATE;
+        IF v_status IS DISTINCT FROM 'checking' THEN
+            RAISE EXCEPTION 'application % is not being checked', v_id USING ERRCODE = '55000';
+        END IF;
 
+        INSERT INTO kyc.check_results (application_id, name, outcome, reason_code, evidence)
+        SELECT v_id, c ->> 'name', c ->> 'outcome', c ->> 'reason_code', c ->> 'evidence'
+        FROM jsonb_array_elements(v_result -> 'checks') c;
+
+        UPDATE kyc.applications
+        SET automated_verdict = v_result ->> 'outcome' || coalesce(':' || (v_result ->> 'reason_code'), ''),
+            policy_version = (v_result ->> 'policy_version')::integer,
+            duplicate_documents = (v_result ->> 'duplicate_documents')::integer
+        WHERE id = v_id;
+
+        IF v_result ->> 'outcome' = 'in_review' THEN
+            UPDATE kyc.applications SET status = 'in_review', status_changed_at = now() WHERE id = v_id;
+            INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
+            SELECT 'auto', 'routed_to_review', v_id, account_id FROM kyc.applications WHERE id = v_id;
+        ELSE
+            PERFORM kyc.record_decision(v_id, v_result ->> 'outcome', v_result ->> 'reason_code', 'auto', NULL,
+                                        (v_result ->> 'attempts_remaining')::integer,
+                                        (v_result ->> 'retry_after')::timestamptz, NULL, NULL,
+                                        (v_result ->> 'policy_version')::integer);
+        END IF;
+        v_count := v_count + 1;
+    END LOOP;
+    RETURN v_count;
+END
+$$;
+
+-- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
+-- lease_seconds, so an email whose sender crashed is retried when the lease runs out.
 CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
 RETURNS TABLE (
     outbox_id bigint,
@@ -254,6 +361,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_app kyc.applications;
+    v_policy kyc.policy_versions;
     v_four_eyes boolean;
     v_attempts_remaining integer;
     v_retry_after timestamptz;
@@ -271,9 +379,10 @@ BEGIN
             USING ERRCODE = '55000';
     END IF;
 
+    SELECT * INTO v_policy FROM kyc.current_policy();
     v_four_eyes := CASE p_outcome
-        WHEN 'denied' THEN (SELECT value ? p_reason_code FROM kyc.policy_settings WHERE key = 'four_eyes.reasons')
-        ELSE (SELECT value = 'true'::jsonb FROM kyc.policy_settings WHERE key = 'four_eyes.duplicate_approvals')
+        WHEN 'denied' THEN coalesce(v_policy.settings -> 'four_eyes.reasons' ? p_reason_code, false)
+        ELSE coalesce(v_policy.settings -> 'four_eyes.duplicate_approvals' = 'true'::jsonb, false)
              AND EXISTS (SELECT FROM kyc.check_results WHERE application_id = p_application_id
                          AND name = 'duplicate_document' AND outcome = 'refer')
     END;
@@ -295,7 +404,8 @@ BEGIN
         FROM kyc.retry_facts(p_application_id) f;
     END IF;
     PERFORM kyc.record_decision(p_application_id, p_outcome, CASE WHEN p_outcome = 'denied' THEN p_reason_code END,
-                                session_user, p_note, v_attempts_remaining, v_retry_after, p_applicant_message);
+                                session_user, p_note, v_attempts_remaining, v_retry_after, p_applicant_message,
+                                NULL, v_policy.version);
     RETURN 'decided';
 END
 $$;
@@ -327,7 +437,7 @@ BEGIN
     END IF;
     PERFORM kyc.record_decision(p_application_id, v_proposal.outcome, v_proposal.reason_code, v_proposal.proposed_by,
                                 v_proposal.note, v_attempts_remaining, v_retry_after, v_proposal.applicant_message,
-                                session_user);
+                                session_user, NULL);
 END
 $$;
 
@@ -394,35 +504,6 @@ BEGIN
         RAISE EXCEPTION 'refused: application % is not leased to you', p_application_id USING ERRCODE = '55000';
     END IF;
     INSERT INTO kyc.audit_log (actor, action, application_id) VALUES (session_user, 'released', p_application_id);
-END
-$$;
-
--- Changes a review setting; audited with who and why. For the database owner (operators), not reviewers.
-CREATE FUNCTION kyc.set_policy(p_key text, p_value jsonb, p_note text) RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_old jsonb;
-BEGIN
-    IF p_note IS NULL OR btrim(p_note) = '' THEN
-        RAISE EXCEPTION 'a note saying why is required' USING ERRCODE = '22023';
-    END IF;
-    SELECT value INTO v_old FROM kyc.policy_settings WHERE key = p_key FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown policy key %', p_key USING ERRCODE = '22023';
-    END IF;
-    IF p_key = 'four_eyes.reasons' AND (jsonb_typeof(p_value) <> 'array' OR EXISTS (
-            SELECT FROM jsonb_array_elements_text(p_value) r WHERE r NOT IN (SELECT code FROM kyc.reason_codes))) THEN
-        RAISE EXCEPTION 'four_eyes.reasons must be a list of reason codes' USING ERRCODE = '22023';
-    END IF;
-    IF p_key = 'four_eyes.duplicate_approvals' AND jsonb_typeof(p_value) <> 'boolean' THEN
-        RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
-    END IF;
-    UPDATE kyc.policy_settings SET value = p_value, changed_by = session_user, changed_at = now() WHERE key = p_key;
-    INSERT INTO kyc.audit_log (actor, action, details)
-    VALUES (session_user, 'policy_changed', jsonb_build_object('key', p_key, 'from', v_old, 'to', p_value,
-                                                                'note', p_note));
 END
 $$;
 
@@ -540,7 +621,9 @@ GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.add_note(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.release_case(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;
-GRANT SELECT ON kyc.decision_proposals, kyc.policy_settings TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb) TO kyc_daemon;
+GRANT SELECT ON kyc.decision_proposals, kyc.policy_versions TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.report() TO kyc_reporter, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import KYCDomain
+import KYCPostgres
+import KYCServices
+import KYCStore
+
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Show, change, import and replay the policy the checks and reviewers apply.",
+        discussion: """
+            The policy is versioned data: each change publishes a new version, audited with who and why, which \
+            the running daemon applies from its next batch. Changing it takes the database owner's role.
+            """,
+        subcommands: [Show.self, Set.self, Import.self, Replay.self]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the policy in force, as key = value lines.")
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        func run() async throws {
+            let (version, json) = try await withDatabase { try await PolicyStore().current(on: $0) }
+            switch self.format {
+            case .json:
+                print("{\"version\": \(version), \"settings\": \(json)}")
+            case .text:
+                do {
+                    print("# policy version \(version)\n" + (try Policy(json: json)).text, terminator: "")
+                } catch {
+                    fail("kyc-review: policy version \(version) cannot be read: \(error)", ExitStatus.badData)
+                }
+            }
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change one setting (its value as JSON), publishing a new version.",
+            discussion: "Example: kyc-review policy set face_match.pass_from 0.92 --note \"fewer borderline approvals\""
+        )
+
+        @Argument(help: "The setting's key (see policy show).")
+        var key: String
+
+        @Argument(help: "The new value, as JSON: 0.92, 1200, true, [\"suspected_fraud\"], {\"only\": [\"US\"]}.")
+        var value: String
+
+        @Option(help: "Why the policy changes (kept in the audit trail).")
+        var note: String
+
+        func run() async throws {
+            let (key, value, note) = (self.key, self.value, self.note)
+            let version = try await withDatabase { connection in
+                let current = try await PolicyStore().current(on: connection)
+                let changed: Policy
+                do {
+                    changed = try Policy(json: current.json).setting(key, to: value)
+                } catch {
+                    fail("kyc-review: \(error)", ExitStatus.badData)
+                }
+                return try await PolicyStore().publish(changed, note: note, on: connection)
+            }
+            print("policy version \(version) in force")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish a whole policy from a file of key = value lines (keys left out keep their defaults)."
+        )
+
+        @Argument(help: "The policy file, or - for standard input.")
+        var file: String
+
+        @Option(help: "Why the policy changes (kept in the audit trail).")
+        var note: String
+
+        func run() async throws {
+            let data = self.file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: self.file)
+            guard let data else { fail("kyc-review: cannot read \(self.file)", ExitStatus.badData) }
+            let policy: Policy
+            do {
+                policy = try Policy(text: String(decoding: data, as: UTF8.self))
+            } catch {
+                fail("kyc-review: \(error)", ExitStatus.badData)
+            }
+            let note = self.note
+            let version = try await withDatabase { try await PolicyStore().publish(policy, note: note, on: $0) }
+            print("policy version \(version) in force")
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-evaluate stored applications under a candidate policy and count what would change.",
+            discussion: """
+                Writes nothing. The candidate is the policy in force with the --set changes. Each application is \
+                checked with the facts its checks saw (its attempt history and duplicate count), and its automated \
+                verdict compared with the one recorded.
+                """
+        )
+
+        @Option(help: "Replay applications submitted from this date (YYYY-MM-DD, UTC).")
+        var since: String
+
+        @Option(help: "…until this date, exclusive (default: now).")
+        var until: String?
+
+        @Option(name: .customLong("set"), help: "A candidate change, KEY=VALUE with VALUE as JSON; repeatable.")
+        var changes: [String] = []
+
+        @Option(help: "Output format: text or json.")
+        var format: OutputFormat = .text
+
+        static func date(_ text: String, option: String) throws -> Date {
+            guard let day = CalendarDate(iso: text) else { throw ValidationError("\(option) must be a date YYYY-MM-DD") }
+            return Date(timeIntervalSince1970: TimeInterval(day.daysSince1970) * 86_400)
+        }
+
+        func validate() throws {
+            _ = try Self.date(self.since, option: "--since")
+            if let until { _ = try Self.date(until, option: "--until") }
+            for change in self.changes where !change.contains("=") {
+                throw ValidationError("--set takes KEY=VALUE")
+            }
+        }
+
+        func run() async throws {
+            let since = try Self.date(self.since, option: "--since")
+            let until = try self.until.map { try Self.date($0, option: "--until") } ?? Date()
+            let changes = self.changes
+            let started = ContinuousClock.now
+            let (version, summary) = try await withDatabase { connection in
+                let current = try await PolicyStore().current(on: connection)
+                var candidate: Policy
+                do {
+                    candidate = try Policy(json: current.json)
+                    for change in changes {
+                        let equals = change.firstIndex(of: "=")!
+                        candidate = try candidate.setting(
+                            String(change[..<equals]), to: String(change[change.index(after: equals)...])
+                        )
+                    }
+                } catch {
+                    fail("kyc-review: \(error)", ExitStatus.badData)
+                }
+                return (current.version, try await PolicyReplay(candidate: candidate).run(since: since, until: until, on: connection))
+            }
+            let elapsed = ContinuousClock.now - started
+            let transitions = summary.changes.sorted { $0.key < $1.key }
+            switch self.format {
+            case .json:
+                let rows = transitions.map { "{\"from\": \"\($0.key.from)\", \"to\": \"\($0.key.to)\", \"count\": \($0.value)}" }
+                print(
+                    "{\"policy_version\": \(version), \"changes\": \(changes.count), \"replayed\": \(summary.replayed), "
+                        + "\"changed\": \(summary.changed), \"unreadable\": \(summary.unreadable), "
+                        + "\"transitions\": [\(rows.joined(separator: ", "))]}"
+                )
+            case .text:
+                print("replayed \(summary.replayed) applications against policy version \(version)"
+                    + (changes.isEmpty ? "" : " with " + changes.joined(separator: ", ")))
+                print("unchanged \(summary.replayed - summary.changed), changed \(summary.changed)"
+                    + (summary.unreadable > 0 ? ", unreadable \(summary.unreadable)" : ""))
+                for (transition, count) in transitions {
+                    print("  \(transition.from) -> \(transition.to): \(count)")
+                }
+                print("in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import KYCDomain
+import KYCPostgres
+import KYCServices
+import KYCStore
+import KYCTestSupport
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite(.enabled(if: TestServers.enabled))
+struct PolicyTests {
+    @Test func theShippedPolicyIsTheContractsDefaults() async throws {
+        let database = try await TestServers.freshDatabase()
+        let connection = try await database.connect(role: "kyc_daemon")
+        let current = try await PolicyStore().current(on: connection)
+        #expect(current.version == 1)
+        #expect(try Policy(json: current.json) == Policy())
+        await connection.close()
+    }
+
+    @Test func aNewVersionTakesEffectInTheRunningDaemonAndDecisionsRecordIt() async throws {
+        let database = try await TestServers.freshDatabase()
+        try await EndToEndTests().withDaemon(database) {
+            let first = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
+            let owner = try await database.connect()
+            // Wait for the first application's decision under version 1.
+            var status = ""
+            for _ in 0..<100 where status != "approved" {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await owner.query("SELECT status FROM kyc.applications WHERE id = $1", [first]).single().decode("status")
+            }
+            #expect(status == "approved")
+            let stricter = try Policy().setting("face_match.pass_from", to: "0.98")
+            let version = try await PolicyStore().publish(stricter, note: "test: stricter face match", on: owner)
+            #expect(version == 2)
+            let second = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
+            for _ in 0..<100 where status != "in_review" {
+                try await Task.sleep(for: .milliseconds(100))
+                status = try await owner.query("SELECT status FROM kyc.applications WHERE id = $1", [second]).single().decode("status")
+            }
+            #expect(status == "in_review", "a score of 0.97 is referred under pass_from 0.98")
+            let versions = try await owner.query(
+                "SELECT id, policy_version FROM kyc.applications WHERE id IN ($1, $2) ORDER BY id", [first, second]
+            ).map { try $0.decode("policy_version", as: Int.self) }
+            #expect(versions == [1, 2])
+            let audited = try await owner.query("SELECT count(*) AS n FROM kyc.audit_log WHERE action = 'policy_published'")
+            #expect(try audited.single().decode("n", as: Int.self) == 1)
+            await owner.close()
+        }
+    }
+
+    @Test func replayOfTheUnchangedPolicyReportsNoChangeAndACandidateReportsWhatMoves() async throws {
+        let database = try await TestServers.freshDatabase()
+        // Three decided automatically: an approval, a session_expired denial, a referral.
+        try await EndToEndTests().withDaemon(database) {
+            _ = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
+            _ = try await EndToEndTests().submit(Fixtures.validSubmission(sessionStartedAt: "2026-11-26T09:40:00Z"), to: database)
+            var referred = Fixtures.validSubmission()
+            referred["face_match_score"] = 0.7
+            _ = try await EndToEndTests().submit(referred, to: database)
+            let owner = try await database.connect()
+            var pending = 3
+            for _ in 0..<100 where pending > 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                pending = try await owner.query("SELECT count(*) AS n FROM kyc.applications WHERE automated_verdict IS NULL").single().decode("n")
+            }
+            await owner.close()
+        }
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let since = Date(timeIntervalSince1970: 1_795_600_000)
+        let unchanged = try await PolicyReplay(candidate: Policy()).run(since: since, until: Date.distantFuture, on: reviewer)
+        #expect(unchanged.replayed == 3)
+        #expect(unchanged.changed == 0)
+        let stricter = try await PolicyReplay(candidate: try Policy().setting("face_match.pass_from", to: "0.98"))
+            .run(since: since, until: Date.distantFuture, on: reviewer)
+        #expect(stricter.changes == [ReplaySummary.Transition(from: "approved", to: "in_review"): 1])
+        // Replay writes nothing.
+        let decisions = try await reviewer.query("SELECT count(*) AS n FROM kyc.decisions").single().decode("n", as: Int.self)
+        #expect(decisions == 2)
+        await reviewer.close()
+    }
+}
