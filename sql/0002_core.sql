@@ -74,9 +74,12 @@ CREATE TABLE kyc.applications (
     received_at timestamptz NOT NULL DEFAULT now(),
     status_changed_at timestamptz NOT NULL DEFAULT now(),
     payload jsonb NOT NULL,
-    -- A reviewer's lease on a case in review.
+    -- A lease: the daemon instance checking the application (status checking), or the reviewer holding
+    -- the case (status in_review), and until when.
     lease_holder text,
     lease_expires_at timestamptz,
+    -- How often the automated checks have claimed it: a claim that keeps failing is parked to review.
+    check_attempts integer NOT NULL DEFAULT 0,
     -- What the automated checks concluded (approved | denied:<reason> | in_review), under which policy
     -- version, and the duplicate-document count they saw: the facts a policy replay compares against.
     automated_verdict text,
@@ -87,6 +90,8 @@ CREATE TABLE kyc.applications (
 -- The claim walks only what is waiting (STYLE: without it, claims slow down as history grows).
 CREATE INDEX applications_waiting ON kyc.applications (id) WHERE status = 'submitted';
 -- At most one undecided application per account, whatever races intake.
+-- Checks whose instance died: their lease runs out and another instance rescues them.
+CREATE INDEX applications_checking ON kyc.applications (lease_expires_at) WHERE status = 'checking';
 CREATE UNIQUE INDEX applications_one_undecided_per_account ON kyc.applications (account_id)
     WHERE status IN ('submitted', 'checking', 'in_review');
 CREATE INDEX applications_account_submitted ON kyc.applications (account_id, submitted_at);
@@ -522,10 +527,13 @@ AS $$
             ORDER BY d.decided_at)
 $$;
 
--- Claims up to batch_size waiting applications (oldest first, skipping rows another worker holds) and
--- returns what the checks need. The caller records results in the same transaction, so a crash returns
--- the applications to the queue.
-CREATE FUNCTION kyc.claim_for_checks(batch_size integer)
+-- Claims up to batch_size applications for checking, for one daemon instance: first those whose checking
+-- lease ran out (their instance died), then waiting ones, oldest first, skipping rows another instance
+-- holds. The claim commits on its own, as a lease (who, until when) with the attempt counted, so that a
+-- crash while checking leaves a lease that runs out rather than a lost application. An application whose
+-- checks have been claimed max_attempts times without a result is parked: routed to review, audited.
+CREATE FUNCTION kyc.claim_for_checks(batch_size integer, lease_seconds integer, instance text,
+                                     max_attempts integer DEFAULT 3)
 RETURNS TABLE (
     application_id bigint,
     payload jsonb,
@@ -535,19 +543,48 @@ RETURNS TABLE (
     recent_denials timestamptz[],
     duplicate_documents integer
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH waiting AS (
+DECLARE
+    v_rescued bigint[];
+    v_waiting bigint[];
+BEGIN
+    v_rescued := ARRAY(
+        SELECT id FROM kyc.applications
+        WHERE status = 'checking' AND lease_expires_at < now()
+        ORDER BY lease_expires_at
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED);
+
+    -- Parked: too many claims without a result.
+    WITH parked AS (
+        UPDATE kyc.applications
+        SET status = 'in_review', status_changed_at = now(), lease_holder = NULL, lease_expires_at = NULL,
+            automated_verdict = 'in_review'
+        WHERE id = ANY (v_rescued) AND check_attempts >= max_attempts
+        RETURNING id, account_id, check_attempts
+    )
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    SELECT 'auto', 'parked', id, account_id,
+           jsonb_build_object('reason', 'the automated checks did not complete', 'attempts', check_attempts)
+    FROM parked;
+    v_rescued := ARRAY(SELECT id FROM kyc.applications WHERE id = ANY (v_rescued) AND status = 'checking');
+
+    v_waiting := ARRAY(
         SELECT id FROM kyc.applications
         WHERE status = 'submitted'
         ORDER BY id
-        LIMIT batch_size
-        FOR UPDATE SKIP LOCKED
-    ), claimed AS (
-        UPDATE kyc.applications a SET status = 'checking', status_changed_at = now()
-        FROM waiting w WHERE a.id = w.id
+        LIMIT greatest(0, batch_size - cardinality(v_rescued))
+        FOR UPDATE SKIP LOCKED);
+
+    RETURN QUERY
+    WITH claimed AS (
+        UPDATE kyc.applications a
+        SET status = 'checking', status_changed_at = now(), lease_holder = instance,
+            lease_expires_at = now() + make_interval(secs => lease_seconds), check_attempts = a.check_attempts + 1
+        WHERE a.id = ANY (v_rescued || v_waiting)
         RETURNING a.*
     )
     SELECT
@@ -562,7 +599,8 @@ AS $$
            AND o.document_number = c.document_number AND o.account_id <> c.account_id
            AND o.status IN ('submitted', 'checking', 'in_review', 'approved'))
     FROM claimed c, kyc.attempt_history(c.id, c.account_id, c.submitted_at) h
-    ORDER BY c.id
+    ORDER BY c.id;
+END
 $$;
 
 -- ---------------------------------------------------------------------------------------------------------
@@ -607,7 +645,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION kyc.submit_application(jsonb) TO kyc_intake;
 
-GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer, integer, text, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.record_email_results(jsonb) TO kyc_daemon;
 GRANT SELECT ON kyc.schema_migrations, kyc.reason_codes TO kyc_daemon;
 

@@ -173,9 +173,8 @@ $$;
 
 -- Records a batch of automated results: [{application_id, checks: [{name, outcome, reason_code, evidence}],
 -- outcome: approved | denied | in_review, reason_code, attempts_remaining, retry_after, policy_version,
--- duplicate_documents}]. Each application
--- must have been claimed (status checking) in this transaction.
-CREATE FUNCTION kyc.record_automated_results(results jsonb) RETURNS integer
+-- duplicate_documents}] for the applications `instance` holds. Returns how many it recorded.
+CREATE FUNCTION kyc.record_automated_results(results jsonb, instance text) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -188,9 +187,12 @@ DECLARE
 BEGIN
     FOR v_result IN SELECT value FROM jsonb_array_elements(results) LOOP
         v_id := (v_result ->> 'application_id')::bigint;
-        SELECT status INTO v_status FROM kyc.applications WHERE id = v_id FOR UPDATE;
+        -- Only the instance holding the lease records: one whose lease ran out and was rescued by another
+        -- instance skips the application, which is then checked (once) by the other.
+        SELECT status INTO v_status FROM kyc.applications
+        WHERE id = v_id AND lease_holder = instance FOR UPDATE;
         IF v_status IS DISTINCT FROM 'checking' THEN
-            RAISE EXCEPTION 'application % is not being checked', v_id USING ERRCODE = '55000';
+            CONTINUE;
         END IF;
 
         INSERT INTO kyc.check_results (application_id, name, outcome, reason_code, evidence)
@@ -198,7 +200,8 @@ BEGIN
         FROM jsonb_array_elements(v_result -> 'checks') c;
 
         UPDATE kyc.applications
-        SET automated_verdict = v_result ->> 'outcome' || coalesce(':' || (v_result ->> 'reason_code'), ''),
+        SET lease_holder = NULL, lease_expires_at = NULL,
+            automated_verdict = v_result ->> 'outcome' || coalesce(':' || (v_result ->> 'reason_code'), ''),
             policy_version = (v_result ->> 'policy_version')::integer,
             duplicate_documents = (v_result ->> 'duplicate_documents')::integer
         WHERE id = v_id;
@@ -621,7 +624,7 @@ GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.add_note(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.release_case(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;
-GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb, text) TO kyc_daemon;
 GRANT SELECT ON kyc.decision_proposals, kyc.policy_versions TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;

@@ -10,6 +10,7 @@ public import ServiceLifecycle
 /// decisions (with their outbox emails) in the claim's transaction. Wakes on intake's NOTIFY.
 public struct CheckWorker: Service {
     private let loop: NotifiedWorkLoop
+    private let queue: CheckQueue
     private let batchSize: Int
     private let policies: PolicyCache
     private let logger: Logger
@@ -23,13 +24,14 @@ public struct CheckWorker: Service {
             pollInterval: configuration.pollInterval,
             logger: logger
         )
+        self.queue = CheckQueue(instance: configuration.instanceID, lease: configuration.checkLease)
         self.batchSize = configuration.checkBatchSize
         self.policies = PolicyCache(fallback: policy, logger: logger)
         self.logger = logger
     }
 
     public func run() async throws {
-        let queue = CheckQueue()
+        let queue = self.queue
         let policies = self.policies
         let logger = self.logger
         let batchSize = self.batchSize
@@ -37,11 +39,17 @@ public struct CheckWorker: Service {
             // Every batch applies the policy in force: a new version takes effect without a restart.
             let (version, policy) = policies.resolve(try await PolicyStore().current(on: connection))
             let suite = CheckSuite(policy: policy)
-            let processed = try await queue.processBatch(limit: batchSize, on: connection) { claimed in
+            let batch = try await queue.processBatch(limit: batchSize, on: connection) { claimed in
                 claimed.map { Self.check($0, suite: suite, policyVersion: version, decidedAt: Date()) }
             }
-            if processed > 0 { logger.info("applications.checked", metadata: ["count": "\(processed)"]) }
-            return processed
+            if batch.claimed > 0 {
+                logger.info("applications.checked", metadata: ["count": "\(batch.recorded)"])
+            }
+            if batch.recorded < batch.claimed {
+                // Leases that ran out before the results came: another instance has those applications.
+                logger.warning("leases.lost", metadata: ["count": "\(batch.claimed - batch.recorded)"])
+            }
+            return batch.claimed
         }
     }
 

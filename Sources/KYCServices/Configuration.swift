@@ -15,14 +15,22 @@ public struct Configuration: Sendable, Equatable {
     public var mailFrom: String?
     /// How often the workers look for work when no notification wakes them.
     public var pollInterval: Duration = .seconds(5)
-    /// Applications claimed per transaction.
+    /// Applications claimed per batch.
     public var checkBatchSize: Int = 50
+    /// How long a claimed batch is leased to this instance before another may rescue it.
+    public var checkLease: Duration = .seconds(60)
+    /// This instance's name in leases; by default host name and process id.
+    public var instanceID: String = Configuration.defaultInstanceID
     /// Emails claimed per batch.
     public var mailBatchSize: Int = 50
     /// How long a claimed email is leased to its sender before another may retry it.
     public var mailLease: Duration = .seconds(300)
     /// How long an undeliverable email is retried before it is given up (an MTA's queue lifetime).
     public var mailLifetime: Duration = .seconds(3 * 24 * 3600)
+
+    static var defaultInstanceID: String {
+        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+    }
 
     /// The conventional location of the configuration file.
     public static let defaultFile = "/etc/kyc-review/kyc-review.conf"
@@ -31,7 +39,7 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: Set<String> = [
         "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
-        "KYC_MAIL_LIFETIME_SECONDS",
+        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID",
     ]
 
     public init() {}
@@ -98,6 +106,8 @@ public struct Configuration: Sendable, Equatable {
         configuration.mailFrom = nonEmpty("KYC_MAIL_FROM")
         if let seconds = try positive("KYC_POLL_INTERVAL_SECONDS") { configuration.pollInterval = .seconds(seconds) }
         if let size = try positive("KYC_CHECK_BATCH_SIZE") { configuration.checkBatchSize = size }
+        if let seconds = try positive("KYC_CHECK_LEASE_SECONDS") { configuration.checkLease = .seconds(seconds) }
+        if let instance = nonEmpty("KYC_INSTANCE_ID") { configuration.instanceID = instance }
         if let size = try positive("KYC_MAIL_BATCH_SIZE") { configuration.mailBatchSize = size }
         if let seconds = try positive("KYC_MAIL_LEASE_SECONDS") { configuration.mailLease = .seconds(seconds) }
         if let seconds = try positive("KYC_MAIL_LIFETIME_SECONDS") { configuration.mailLifetime = .seconds(seconds) }

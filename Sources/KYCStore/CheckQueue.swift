@@ -47,51 +47,69 @@ public struct CheckedApplication: Sendable {
     }
 }
 
-/// The queue of submitted applications: claim a batch, check it, record every result and decision, all in
-/// one transaction, so that a crash at any point returns the batch to the queue and nothing is half done.
+/// The queue of submitted applications. A batch is claimed as a lease (committed on its own, attempts
+/// counted), checked, and recorded by the lease holder: checks, decisions, outbox emails and audit entries
+/// in one transaction. A crash between the two leaves leases that run out; another instance rescues those
+/// applications, and one whose checks keep failing is parked to review rather than stopping the queue.
 public struct CheckQueue: Sendable {
-    public init() {}
+    /// Who holds the leases: one value per running daemon instance.
+    public let instance: String
+    /// How long a claim is held before another instance may rescue it.
+    public let lease: Duration
 
-    /// Claims up to `limit` waiting applications (skipping any another worker holds), lets `check` decide
-    /// them, and records checks, decisions, outbox emails and audit entries before committing.
-    /// Returns how many applications were processed.
+    public init(instance: String, lease: Duration = .seconds(60)) {
+        self.instance = instance
+        self.lease = lease
+    }
+
+    /// What one batch did.
+    public struct BatchResult: Sendable, Equatable {
+        public var claimed: Int
+        public var recorded: Int
+
+        public init(claimed: Int, recorded: Int) {
+            self.claimed = claimed
+            self.recorded = recorded
+        }
+    }
+
+    /// Claims up to `limit` applications, lets `check` decide them, and records the results the lease
+    /// still covers.
     public func processBatch(
         limit: Int,
         on connection: PostgresConnection,
-        check: @escaping @Sendable ([ClaimedApplication]) -> [CheckedApplication]
-    ) async throws(StoreError) -> Int {
+        check: @Sendable ([ClaimedApplication]) -> [CheckedApplication]
+    ) async throws(StoreError) -> BatchResult {
         do {
-            return try await connection.transaction { connection in
-                let rows = try connection.query(
-                    """
-                    SELECT application_id, payload::text AS payload, submitted_at, session_started_at,
-                           earlier_submissions::text AS earlier_submissions,
-                           recent_denials::text AS recent_denials, duplicate_documents
-                    FROM kyc.claim_for_checks($1)
-                    """,
-                    [limit]
-                )
-                guard !rows.isEmpty else { return 0 }
-                let claimed = try rows.map { row throws(PostgresError) in
-                    ClaimedApplication(
-                        id: try row.decode("application_id"),
-                        payload: try row.decode("payload"),
-                        submittedAt: try row.decode("submitted_at"),
-                        sessionStartedAt: try row.decode("session_started_at"),
-                        history: AttemptHistory(
-                            earlierSubmissions: try Self.timestamps(row.decode("earlier_submissions")),
-                            recentDenials: try Self.timestamps(row.decode("recent_denials")),
-                            duplicateDocuments: try row.decode("duplicate_documents")
-                        )
+            let rows = try await connection.query(
+                """
+                SELECT application_id, payload::text AS payload, submitted_at, session_started_at,
+                       earlier_submissions::text AS earlier_submissions,
+                       recent_denials::text AS recent_denials, duplicate_documents
+                FROM kyc.claim_for_checks($1, $2, $3)
+                """,
+                [limit, Int(self.lease.components.seconds), self.instance]
+            )
+            guard !rows.isEmpty else { return BatchResult(claimed: 0, recorded: 0) }
+            let claimed = try rows.map { row throws(PostgresError) in
+                ClaimedApplication(
+                    id: try row.decode("application_id"),
+                    payload: try row.decode("payload"),
+                    submittedAt: try row.decode("submitted_at"),
+                    sessionStartedAt: try row.decode("session_started_at"),
+                    history: AttemptHistory(
+                        earlierSubmissions: try Self.timestamps(row.decode("earlier_submissions")),
+                        recentDenials: try Self.timestamps(row.decode("recent_denials")),
+                        duplicateDocuments: try row.decode("duplicate_documents")
                     )
-                }
-                let checked = check(claimed)
-                try connection.query(
-                    "SELECT kyc.record_automated_results($1::jsonb)",
-                    [try ResultDocument.encode(checked)]
                 )
-                return checked.count
             }
+            let checked = check(claimed)
+            let recorded: Int = try await connection.query(
+                "SELECT kyc.record_automated_results($1::jsonb, $2) AS recorded",
+                [try ResultDocument.encode(checked), self.instance]
+            ).single().decode("recorded")
+            return BatchResult(claimed: claimed.count, recorded: recorded)
         } catch {
             throw StoreError(error)
         }

@@ -156,12 +156,12 @@ struct IntakeTests {
     static func decide(_ id: Int64, outcome: String, in database: TestDatabase) async throws {
         let connection = try await database.connect(role: "kyc_daemon")
         try await connection.transaction { connection in
-            try connection.query("SELECT * FROM kyc.claim_for_checks(10)")
+            try connection.query("SELECT * FROM kyc.claim_for_checks(10, 60, 'test')")
             let document =
                 outcome == "approved"
                 ? "[{\"application_id\": \(id), \"checks\": [], \"outcome\": \"approved\"}]"
                 : "[{\"application_id\": \(id), \"checks\": [], \"outcome\": \"denied\", \"reason_code\": \"other\", \"attempts_remaining\": 9}]"
-            try connection.query("SELECT kyc.record_automated_results($1::jsonb)", [document])
+            try connection.query("SELECT kyc.record_automated_results($1::jsonb, 'test')", [document])
         }
         await connection.close()
     }

@@ -12,9 +12,9 @@ func applicationInReview(_ database: TestDatabase) async throws -> Int64 {
     let id = try await submit(document, to: database)
     let daemon = try await database.connect(role: "kyc_daemon")
     try await daemon.transaction { connection in
-        try connection.query("SELECT * FROM kyc.claim_for_checks(10)")
+        try connection.query("SELECT * FROM kyc.claim_for_checks(10, 60, 'test')")
         try connection.query(
-            "SELECT kyc.record_automated_results($1::jsonb)",
+            "SELECT kyc.record_automated_results($1::jsonb, 'test')",
             ["[{\"application_id\": \(id), \"checks\": [{\"name\": \"liveness\", \"outcome\": \"refer\", \"evidence\": \"inconclusive\"}], \"outcome\": \"in_review\"}]"]
         )
     }

@@ -80,9 +80,9 @@ struct FourEyesTests {
         let id = try await submit(Fixtures.validSubmission(), to: database)
         let daemon = try await database.connect(role: "kyc_daemon")
         try await daemon.transaction { connection in
-            try connection.query("SELECT * FROM kyc.claim_for_checks(10)")
+            try connection.query("SELECT * FROM kyc.claim_for_checks(10, 60, 'test')")
             try connection.query(
-                "SELECT kyc.record_automated_results($1::jsonb)",
+                "SELECT kyc.record_automated_results($1::jsonb, 'test')",
                 ["[{\"application_id\": \(id), \"checks\": [{\"name\": \"duplicate_document\", \"outcome\": \"refer\", \"evidence\": \"1 other\"}], \"outcome\": \"in_review\"}]"]
             )
         }

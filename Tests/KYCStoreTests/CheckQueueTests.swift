@@ -1,0 +1,114 @@
+import Foundation
+import Synchronization
+import KYCDomain
+import KYCPostgres
+import KYCStore
+import KYCTestSupport
+import Testing
+
+/// Approves every claimed application (the verdict does not matter to the queue's mechanics).
+@Sendable func approveAll(_ claimed: [ClaimedApplication]) -> [CheckedApplication] {
+    claimed.map { CheckedApplication(id: $0.id, results: [], verdict: .approve, policyVersion: 1, duplicateDocuments: 0) }
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct CheckQueueTests {
+    @Test func anInstanceThatDiesMidBatchLeavesALeaseThatAnotherInstanceRescues() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await submit(Fixtures.validSubmission(), to: database)
+        let connection = try await database.connect(role: "kyc_daemon")
+        let dying = CheckQueue(instance: "dying", lease: .seconds(1))
+        // Claimed, then "crashes": no results are recorded.
+        let lost = try await dying.processBatch(limit: 10, on: connection) { _ in [] }
+        #expect(lost == .init(claimed: 1, recorded: 0))
+        let rescuer = CheckQueue(instance: "rescuer", lease: .seconds(60))
+        #expect(try await rescuer.processBatch(limit: 10, on: connection, check: approveAll).claimed == 0, "lease still running")
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await rescuer.processBatch(limit: 10, on: connection, check: approveAll) == .init(claimed: 1, recorded: 1))
+        #expect(try await status(of: id, in: database) == "approved")
+        await connection.close()
+    }
+
+    @Test func aLateResultFromAnInstanceThatLostItsLeaseIsIgnored() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await submit(Fixtures.validSubmission(), to: database)
+        let connection = try await database.connect(role: "kyc_daemon")
+        // "slow" claims with a one-second lease and takes longer than that to check.
+        try await connection.query("SELECT * FROM kyc.claim_for_checks(10, 1, 'slow')")
+        try await Task.sleep(for: .milliseconds(1100))
+        let rescuerConnection = try await database.connect(role: "kyc_daemon")
+        let rescuer = CheckQueue(instance: "rescuer", lease: .seconds(60))
+        #expect(try await rescuer.processBatch(limit: 10, on: rescuerConnection, check: approveAll).recorded == 1)
+        let lateDenial = "[{\"application_id\": \(id), \"checks\": [], \"outcome\": \"denied\", \"reason_code\": \"other\", \"policy_version\": 1, \"duplicate_documents\": 0}]"
+        let recorded = try await connection.query(
+            "SELECT kyc.record_automated_results($1::jsonb, 'slow') AS n", [lateDenial]
+        ).single().decode("n", as: Int.self)
+        let late = CheckQueue.BatchResult(claimed: 1, recorded: recorded)
+        #expect(late == .init(claimed: 1, recorded: 0))
+        #expect(try await status(of: id, in: database) == "approved")
+        let admin = try await database.connect()
+        let decisions = try await admin.query("SELECT count(*) AS n FROM kyc.decisions").single().decode("n", as: Int.self)
+        #expect(decisions == 1)
+        await admin.close()
+        await connection.close()
+        await rescuerConnection.close()
+    }
+
+    @Test func anApplicationWhoseChecksKeepFailingIsParkedToReviewWhileTheRestDrains() async throws {
+        let database = try await TestServers.freshDatabase()
+        let poison = try await submit(Fixtures.validSubmission(), to: database)
+        let connection = try await database.connect(role: "kyc_daemon")
+        let crashing = CheckQueue(instance: "crashing", lease: .seconds(1))
+        for _ in 0..<3 {
+            _ = try await crashing.processBatch(limit: 1, on: connection) { _ in [] }
+            try await Task.sleep(for: .milliseconds(1100))
+        }
+        let healthy = try await submit(Fixtures.validSubmission(), to: database)
+        let worker = CheckQueue(instance: "healthy", lease: .seconds(60))
+        let batch = try await worker.processBatch(limit: 10, on: connection, check: approveAll)
+        #expect(batch == .init(claimed: 1, recorded: 1), "only the healthy application is checked")
+        #expect(try await status(of: poison, in: database) == "in_review")
+        #expect(try await status(of: healthy, in: database) == "approved")
+        let admin = try await database.connect()
+        let parked = try await admin.query(
+            "SELECT count(*) AS n FROM kyc.audit_log WHERE application_id = $1 AND action = 'parked'", [poison]
+        ).single().decode("n", as: Int.self)
+        #expect(parked == 1)
+        await admin.close()
+        await connection.close()
+    }
+
+    @Test func fourInstancesClaimingAtOnceNeverShareAnApplication() async throws {
+        let database = try await TestServers.freshDatabase()
+        for _ in 0..<60 { _ = try await submit(Fixtures.validSubmission(), to: database) }
+        let log = ClaimLog()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in ["a", "b", "c", "d"] {
+                group.addTask {
+                    let connection = try await database.connect(role: "kyc_daemon")
+                    let queue = CheckQueue(instance: name, lease: .seconds(60))
+                    while try await queue.processBatch(limit: 5, on: connection, check: { claimed in
+                        log.add(claimed.map(\.id))
+                        return approveAll(claimed)
+                    }).claimed > 0 {}
+                    await connection.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(log.all.count == 60)
+        #expect(Set(log.all).count == 60)
+        let admin = try await database.connect()
+        #expect(try await admin.query("SELECT count(*) AS n FROM kyc.decisions").single().decode("n", as: Int.self) == 60)
+        await admin.close()
+    }
+}
+
+/// The application ids claimed, from several tasks.
+final class ClaimLog: Sendable {
+    private let ids = Mutex<[Int64]>([])
+
+    func add(_ new: [Int64]) { self.ids.withLock { $0 += new } }
+
+    var all: [Int64] { self.ids.withLock { $0 } }
+}
