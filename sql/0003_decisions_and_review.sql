@@ -628,5 +628,5 @@ GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb, text) TO kyc_daemo
 GRANT SELECT ON kyc.decision_proposals, kyc.policy_versions TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
-GRANT EXECUTE ON FUNCTION kyc.report() TO kyc_reporter, kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.report() TO kyc_reporter, kyc_reviewer, kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;

@@ -16,13 +16,14 @@ public struct CheckWorker: Service {
     private let logger: Logger
 
     /// `policy` serves only until the database's policy in force has been read.
-    public init(configuration: Configuration, policy: Policy = Policy(), logger: Logger) {
+    public init(configuration: Configuration, policy: Policy = Policy(), heartbeat: Heartbeat? = nil, logger: Logger) {
         self.loop = NotifiedWorkLoop(
             name: "checks",
             channel: ChannelName("kyc_submitted")!,
             databaseURL: configuration.databaseURL,
             pollInterval: configuration.pollInterval,
-            logger: logger
+            logger: logger,
+            heartbeat: heartbeat
         )
         self.queue = CheckQueue(instance: configuration.instanceID, lease: configuration.checkLease)
         self.batchSize = configuration.checkBatchSize

@@ -19,6 +19,8 @@ public struct Configuration: Sendable, Equatable {
     public var checkBatchSize: Int = 50
     /// How long a claimed batch is leased to this instance before another may rescue it.
     public var checkLease: Duration = .seconds(60)
+    /// Where to write Prometheus metrics for node_exporter's textfile collector; nil writes none.
+    public var metricsFile: String?
     /// This instance's name in leases; by default host name and process id.
     public var instanceID: String = Configuration.defaultInstanceID
     /// Emails claimed per batch.
@@ -39,7 +41,7 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: Set<String> = [
         "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
-        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID",
+        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE",
     ]
 
     public init() {}
@@ -108,6 +110,7 @@ public struct Configuration: Sendable, Equatable {
         if let size = try positive("KYC_CHECK_BATCH_SIZE") { configuration.checkBatchSize = size }
         if let seconds = try positive("KYC_CHECK_LEASE_SECONDS") { configuration.checkLease = .seconds(seconds) }
         if let instance = nonEmpty("KYC_INSTANCE_ID") { configuration.instanceID = instance }
+        configuration.metricsFile = nonEmpty("KYC_METRICS_FILE")
         if let size = try positive("KYC_MAIL_BATCH_SIZE") { configuration.mailBatchSize = size }
         if let seconds = try positive("KYC_MAIL_LEASE_SECONDS") { configuration.mailLease = .seconds(seconds) }
         if let seconds = try positive("KYC_MAIL_LIFETIME_SECONDS") { configuration.mailLifetime = .seconds(seconds) }
@@ -169,5 +172,47 @@ extension Configuration {
             throw ConfigurationError(problem: "is required to send mail", key: "KYC_SMTP_URL")
         }
         return SMTPConfiguration(url: url, username: self.smtpUser, password: try self.smtpPassword(environment: environment))
+    }
+}
+
+extension Configuration {
+    /// The effective configuration, one `KEY=value` a line, with secrets masked: the password in a database
+    /// URL or conninfo, and the SMTP password (only whether it was read is shown).
+    public func maskedDescription(smtp: SMTPConfiguration?) -> String {
+        func seconds(_ duration: Duration) -> String { String(duration.components.seconds) }
+        let lines: [(String, String?)] = [
+            ("KYC_DATABASE_URL", self.databaseURL.map(Self.maskingPassword) ?? "(libpq's PG* variables)"),
+            ("KYC_SMTP_URL", self.smtpURL),
+            ("KYC_SMTP_USER", self.smtpUser),
+            ("KYC_SMTP_PASSWORD_FILE", self.smtpPasswordFile),
+            ("smtp password", smtp?.password == nil ? "(none)" : "******** (read)"),
+            ("smtp TLS", smtp.map { $0.requireTLS ? "required" : "not required (loopback)" }),
+            ("KYC_MAIL_FROM", self.mailFrom),
+            ("KYC_POLL_INTERVAL_SECONDS", seconds(self.pollInterval)),
+            ("KYC_CHECK_BATCH_SIZE", String(self.checkBatchSize)),
+            ("KYC_CHECK_LEASE_SECONDS", seconds(self.checkLease)),
+            ("KYC_MAIL_BATCH_SIZE", String(self.mailBatchSize)),
+            ("KYC_MAIL_LEASE_SECONDS", seconds(self.mailLease)),
+            ("KYC_MAIL_LIFETIME_SECONDS", seconds(self.mailLifetime)),
+            ("KYC_INSTANCE_ID", self.instanceID),
+            ("KYC_METRICS_FILE", self.metricsFile),
+        ]
+        return lines.map { "\($0.0)=\($0.1 ?? "(unset)")" }.joined(separator: "\n")
+    }
+
+    /// `postgresql://user:secret@host/db` → `postgresql://user:********@host/db`; `password=secret` →
+    /// `password=********`.
+    static func maskingPassword(_ url: String) -> String {
+        var masked = url
+        if let scheme = masked.range(of: "://"), let at = masked[scheme.upperBound...].firstIndex(of: "@") {
+            let userInfo = masked[scheme.upperBound..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                masked.replaceSubrange(masked.index(after: colon)..<at, with: "********")
+            }
+        }
+        if let range = masked.range(of: #"password\s*=\s*('([^'\\]|\\.)*'|\S+)"#, options: .regularExpression) {
+            masked.replaceSubrange(range, with: "password=********")
+        }
+        return masked
     }
 }

@@ -12,6 +12,7 @@ struct NotifiedWorkLoop: Sendable {
     let databaseURL: String?
     let pollInterval: Duration
     let logger: Logger
+    let heartbeat: Heartbeat?
 
     static var isStopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
@@ -29,7 +30,13 @@ struct NotifiedWorkLoop: Sendable {
                 if failures > 0 { self.logger.notice("database.reconnected", metadata: ["worker": "\(self.name)"]) }
                 failures = 0
                 while !Self.isStopping {
-                    if try await batch(connection) > 0 { continue }
+                    let started = ContinuousClock.now
+                    let done = try await batch(connection)
+                    if done > 0 {
+                        self.heartbeat?.batch(self.name, items: done, duration: ContinuousClock.now - started)
+                        continue
+                    }
+                    self.heartbeat?.beat(self.name)
                     try await self.waitForWork(listener)
                 }
             } catch {
@@ -38,7 +45,7 @@ struct NotifiedWorkLoop: Sendable {
                     "worker.failed",
                     metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
                 )
-                await Self.sleep(.seconds(min(30, 1 << min(failures - 1, 5))))
+                await self.sleep(.seconds(min(30, 1 << min(failures - 1, 5))))
             }
             for connection in connections { await connection.close() }
         }
@@ -51,15 +58,18 @@ struct NotifiedWorkLoop: Sendable {
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return }
             let notifications = try await listener.waitForNotifications(timeout: min(remaining, .milliseconds(250)))
+            self.heartbeat?.beat(self.name)
             if !notifications.isEmpty { return }
         }
     }
 
-    /// Sleeps, waking early when shutdown begins.
-    static func sleep(_ duration: Duration) async {
+    /// Sleeps, beating, and waking early when shutdown begins: a loop waiting for the database to come back
+    /// is alive.
+    func sleep(_ duration: Duration) async {
         let deadline = ContinuousClock.now + duration
-        while !self.isStopping, ContinuousClock.now < deadline {
+        while !Self.isStopping, ContinuousClock.now < deadline {
             try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
+            self.heartbeat?.beat(self.name)
         }
     }
 }

@@ -17,7 +17,12 @@ public struct OutboxMailer: Service {
     private let backoff = DeliveryBackoff()
     private let logger: Logger
 
-    public init(configuration: Configuration, smtp: SMTPConfiguration, logger: Logger) throws(ConfigurationError) {
+    public init(
+        configuration: Configuration,
+        smtp: SMTPConfiguration,
+        heartbeat: Heartbeat? = nil,
+        logger: Logger
+    ) throws(ConfigurationError) {
         guard let fromText = configuration.mailFrom, let from = Mailbox(parsing: fromText) else {
             throw ConfigurationError(problem: "must be a mailbox such as KYC <kyc@example.com>", key: "KYC_MAIL_FROM")
         }
@@ -26,7 +31,8 @@ public struct OutboxMailer: Service {
             channel: ChannelName("kyc_outbox")!,
             databaseURL: configuration.databaseURL,
             pollInterval: configuration.pollInterval,
-            logger: logger
+            logger: logger,
+            heartbeat: heartbeat
         )
         self.configuration = configuration
         self.from = from

@@ -1,5 +1,8 @@
 // kyc-reviewd: checks submitted applications, decides the clear cases, routes the rest to reviewers, and
 // delivers every decision's email from the outbox. Run by systemd (Type=notify).
+//
+//   kyc-reviewd                  run
+//   kyc-reviewd --check-config   validate the configuration, print it with secrets masked, exit
 
 import Foundation
 import KYCMail
@@ -11,7 +14,8 @@ import ServiceLifecycle
 import UnixSignals
 
 LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
+    // journald stamps each line itself: no timestamp of our own, the level first.
+    var handler = JournalLogHandler(label: label)
     handler.logLevel = ProcessInfo.processInfo.environment["KYC_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return handler
 }
@@ -26,6 +30,11 @@ do {
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
     exit(78)  // EX_CONFIG
+}
+
+if CommandLine.arguments.contains("--check-config") {
+    print(configuration.maskedDescription(smtp: smtp))
+    exit(0)
 }
 
 // Ready only with a reachable database at the schema version this build expects.
@@ -45,31 +54,44 @@ do {
     exit(69)  // EX_UNAVAILABLE
 }
 
-let checkWorker = CheckWorker(configuration: configuration, logger: logger)
-let mailer: OutboxMailer
+let notifier = SystemdNotifier()
+let heartbeat = Heartbeat(loops: ["checks", "mailer"])
+var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
 do {
-    mailer = try OutboxMailer(configuration: configuration, smtp: smtp, logger: logger)
+    services.append(.init(service: CheckWorker(configuration: configuration, heartbeat: heartbeat, logger: logger)))
+    services.append(
+        .init(service: try OutboxMailer(configuration: configuration, smtp: smtp, heartbeat: heartbeat, logger: logger))
+    )
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
     exit(78)
 }
-
-let notifier = SystemdNotifier()
-let group = ServiceGroup(
-    configuration: .init(
-        services: [.init(service: checkWorker), .init(service: mailer)],
-        gracefulShutdownSignals: [.sigterm, .sigint],
-        logger: logger
-    )
+services.append(
+    .init(service: StatusReporter(configuration: configuration, notifier: notifier, heartbeat: heartbeat, logger: logger))
 )
+if let watchdog = Watchdog(notifier: notifier, heartbeat: heartbeat) {
+    services.append(.init(service: watchdog))
+}
+
+var groupConfiguration = ServiceGroupConfiguration(
+    services: services,
+    gracefulShutdownSignals: [.sigterm, .sigint],
+    logger: logger
+)
+// SIGTERM: finish the batch in hand within 10 s (below the unit's TimeoutStopSec), then cancel. Anything
+// still in flight is covered by its lease and picked up again.
+groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+groupConfiguration.maximumCancellationDuration = .seconds(3)
+let group = ServiceGroup(configuration: groupConfiguration)
+
 notifier.notify("READY=1\nSTATUS=checking applications and delivering email")
-logger.info("daemon.started", metadata: ["schema.version": "\(Migrator.latestVersion)"])
+logger.info("daemon.started", metadata: ["schema.version": "\(Migrator.latestVersion)", "instance": "\(configuration.instanceID)"])
 do {
     try await group.run()
 } catch {
-    logger.error("daemon.failed", metadata: ["error": "\(error)"])
-    notifier.notify("STOPPING=1")
-    exit(1)
+    // Leases cover whatever a timed-out shutdown left: stopping is still orderly.
+    logger.warning("daemon.shutdown", metadata: ["error": "\(error)"])
 }
 notifier.notify("STOPPING=1")
 logger.info("daemon.stopped")
+exit(0)

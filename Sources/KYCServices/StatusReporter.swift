@@ -1,0 +1,117 @@
+import Foundation
+import KYCPostgres
+import KYCStore
+public import Logging
+public import ServiceLifecycle
+
+/// Every `interval`, reads the queue figures (`kyc.report()`, aggregates only) and tells systemd in a
+/// STATUS line, and writes them with the loops' progress as a Prometheus text file for node_exporter's
+/// textfile collector (atomically: a temporary file renamed over the old one).
+public struct StatusReporter: Service {
+    private let databaseURL: String?
+    private let notifier: SystemdNotifier
+    private let heartbeat: Heartbeat
+    private let metricsFile: String?
+    private let interval: Duration
+    private let logger: Logger
+
+    public init(
+        configuration: Configuration,
+        notifier: SystemdNotifier,
+        heartbeat: Heartbeat,
+        interval: Duration = .seconds(10),
+        logger: Logger
+    ) {
+        self.databaseURL = configuration.databaseURL
+        self.notifier = notifier
+        self.heartbeat = heartbeat
+        self.metricsFile = configuration.metricsFile
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var connection: PostgresConnection?
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if connection == nil {
+                    let opened = try await PostgresConnection.connect(self.databaseURL, label: "kyc.status")
+                    try await opened.query("SET statement_timeout = '5s'")
+                    connection = opened
+                }
+                let report = try await Review().report(on: connection!)
+                let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
+                self.notifier.notify("STATUS=" + Self.statusLine(figures))
+                if let metricsFile { try Self.write(Self.metrics(figures, progress: self.heartbeat.snapshot), to: metricsFile) }
+            } catch {
+                self.logger.warning("status.failed", metadata: ["error": "\(error)"])
+                await connection?.close()
+                connection = nil
+            }
+            let deadline = ContinuousClock.now + self.interval
+            while !Task.isShuttingDownGracefully && !Task.isCancelled && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+        }
+        await connection?.close()
+    }
+
+    static func number(_ figures: [String: Any], _ path: String...) -> Int {
+        var value: Any? = figures
+        for key in path { value = (value as? [String: Any])?[key] }
+        return (value as? NSNumber)?.intValue ?? 0
+    }
+
+    /// `queue: 3 submitted, 0 checking, 5 in review; emails: 1 pending, 0 failed`
+    static func statusLine(_ figures: [String: Any]) -> String {
+        "queue: \(number(figures, "queue", "submitted")) submitted, \(number(figures, "queue", "checking")) checking, "
+            + "\(number(figures, "queue", "in_review")) in review; emails: \(number(figures, "email", "pending")) pending, "
+            + "\(number(figures, "email", "failed")) failed"
+    }
+
+    /// The Prometheus text exposition of the figures and the loops' progress.
+    static func metrics(_ figures: [String: Any], progress: [String: Heartbeat.Progress]) -> String {
+        var lines: [String] = []
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
+        }
+        metric("kyc_queue_applications", "gauge", "Applications waiting, being checked or in review, by state.",
+               ["submitted", "checking", "in_review"].map { ("{state=\"\($0)\"}", "\(number(figures, "queue", $0))") })
+        metric("kyc_oldest_in_review_seconds", "gauge", "Age of the oldest application in review.",
+               [("", "\(number(figures, "oldest_in_review_seconds"))")])
+        metric("kyc_decisions_24h", "gauge", "Decisions in the last 24 hours, by outcome.",
+               ["approved", "denied"].map { ("{outcome=\"\($0)\"}", "\(number(figures, "decided_24h", $0))") })
+        let reasons = ((figures["decided_24h"] as? [String: Any])?["by_reason"] as? [String: Any]) ?? [:]
+        metric("kyc_denials_24h", "gauge", "Denials in the last 24 hours, by reason code.",
+               reasons.keys.sorted().map { ("{reason=\"\($0)\"}", "\((reasons[$0] as? NSNumber)?.intValue ?? 0)") })
+        metric("kyc_emails", "gauge", "Emails pending delivery, and given up.",
+               [("{state=\"pending\"}", "\(number(figures, "email", "pending"))"),
+                ("{state=\"failed\"}", "\(number(figures, "email", "failed"))")])
+        metric("kyc_emails_sent_24h", "gauge", "Emails delivered in the last 24 hours.",
+               [("", "\(number(figures, "email", "sent_24h"))")])
+        let loops = progress.keys.sorted()
+        metric("kyc_loop_batches_total", "counter", "Batches each loop has done since start.",
+               loops.map { ("{loop=\"\($0)\"}", "\(progress[$0]!.batches)") })
+        metric("kyc_loop_items_total", "counter", "Applications or emails each loop has handled since start.",
+               loops.map { ("{loop=\"\($0)\"}", "\(progress[$0]!.items)") })
+        metric("kyc_loop_last_batch_seconds", "gauge", "How long each loop's last batch took.",
+               loops.map { ("{loop=\"\($0)\"}", seconds(progress[$0]!.lastBatchDuration)) })
+        let now = ContinuousClock.now
+        metric("kyc_loop_last_progress_seconds", "gauge", "Time since each loop last made progress.",
+               loops.map { ("{loop=\"\($0)\"}", seconds(now - progress[$0]!.lastBeat)) })
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (whole, fraction) = duration.components
+        return String(format: "%.3f", Double(whole) + Double(fraction) / 1e18)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+}
