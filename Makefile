@@ -10,10 +10,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes
+APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test leakcheck
+.PHONY: help deps services stop build run test leakcheck unit-check
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
@@ -53,6 +53,7 @@ test: deps
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	$(MAKE) --no-print-directory leakcheck
+	$(MAKE) --no-print-directory unit-check
 
 # Every PGresult, notification and connection freed: 10,000 statements under LeakSanitizer, which fails the
 # run on any leak. The probe's --plant-leak shows the checker does catch one.
@@ -64,3 +65,17 @@ leakcheck: services
 		echo "LeakSanitizer missed a planted leak: the leak check proves nothing" >&2; exit 1
 	fi
 	echo "leakcheck: no leak in 10,000 statements; the planted leak was caught"
+
+# The systemd unit: `systemd-analyze verify` with empty stderr (it exits 0 even on parse errors), and an
+# exposure score of 1.0 or less from `systemd-analyze security`.
+unit-check:
+	dir=$$(mktemp -d)
+	trap 'rm -rf "$$dir"' EXIT
+	sed "s#^ExecStart=/usr/local/bin/kyc-reviewd#ExecStart=$$(swift build --show-bin-path)/kyc-reviewd#" \
+		deploy/kyc-reviewd.service >"$$dir/kyc-reviewd.service"
+	systemd-analyze verify "$$dir/kyc-reviewd.service" 2>"$$dir/verify.err" || true
+	if [ -s "$$dir/verify.err" ]; then cat "$$dir/verify.err" >&2; echo "unit-check: systemd-analyze verify complained" >&2; exit 1; fi
+	exposure=$$(systemd-analyze security --offline=yes "$$dir/kyc-reviewd.service" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+	[ -n "$$exposure" ] || { echo "unit-check: no exposure score" >&2; exit 1; }
+	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
+	echo "unit-check: verify clean, exposure $$exposure"
