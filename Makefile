@@ -52,13 +52,15 @@ test: deps
 	trap 'scripts/dev-services stop' EXIT
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	# Fault tests that restart the servers run alone, after the suite that shares them.
+	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build --filter PostgresRestartTests $(SWIFT_BUILD_FLAGS)
 	$(MAKE) --no-print-directory leakcheck
 	$(MAKE) --no-print-directory unit-check
 
 # Every PGresult, notification and connection freed: 10,000 statements under LeakSanitizer, which fails the
 # run on any leak. The probe's --plant-leak shows the checker does catch one.
 leakcheck: services
-	swift build --sanitize=address --product postgres-leak-probe --scratch-path .build-asan
+	@swift build --sanitize=address --product postgres-leak-probe --scratch-path .build-asan
 	source var/env
 	ASAN_OPTIONS=detect_leaks=1 .build-asan/debug/postgres-leak-probe 10000
 	if ASAN_OPTIONS=detect_leaks=1 .build-asan/debug/postgres-leak-probe 10 --plant-leak >/dev/null 2>&1; then
@@ -69,7 +71,7 @@ leakcheck: services
 # The systemd unit: `systemd-analyze verify` with empty stderr (it exits 0 even on parse errors), and an
 # exposure score of 1.0 or less from `systemd-analyze security`.
 unit-check:
-	dir=$$(mktemp -d)
+	@dir=$$(mktemp -d)
 	trap 'rm -rf "$$dir"' EXIT
 	sed "s#^ExecStart=/usr/local/bin/kyc-reviewd#ExecStart=$$(swift build --show-bin-path)/kyc-reviewd#" \
 		deploy/kyc-reviewd.service >"$$dir/kyc-reviewd.service"

@@ -614,6 +614,22 @@ AS $$
     WHERE a.id = p_application_id
 $$;
 
+-- Check outcomes of the last 24 hours, for metrics and reports: aggregates only.
+CREATE FUNCTION kyc.check_outcomes_24h() RETURNS TABLE (name text, outcome text, n bigint)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.name, c.outcome, count(*)
+    FROM kyc.check_results c
+    WHERE c.recorded_at > now() - interval '24 hours'
+    GROUP BY c.name, c.outcome
+    ORDER BY c.name, c.outcome
+$$;
+
+CREATE INDEX check_results_recorded_at ON kyc.check_results (recorded_at);
+
 CREATE INDEX email_outbox_sent_at ON kyc.email_outbox (sent_at) WHERE status = 'sent';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
@@ -629,4 +645,5 @@ GRANT SELECT ON kyc.decision_proposals, kyc.policy_versions TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.report() TO kyc_reporter, kyc_reviewer, kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.check_outcomes_24h() TO kyc_reporter, kyc_reviewer, kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;

@@ -45,10 +45,16 @@ struct NotifiedWorkLoop: Sendable {
                     "worker.failed",
                     metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
                 )
-                await self.sleep(.seconds(min(30, 1 << min(failures - 1, 5))))
+                await self.sleep(Self.backoff(afterFailures: failures))
             }
             for connection in connections { await connection.close() }
         }
+    }
+
+    /// 250 ms after the first failure, doubling to at most 10 s: quick to notice a restarted server, gentle
+    /// with one that stays away.
+    static func backoff(afterFailures failures: Int) -> Duration {
+        .milliseconds(min(10_000, 250 << min(max(failures - 1, 0), 6)))
     }
 
     /// Returns on a notification, after the poll interval, or soon after shutdown begins.

@@ -42,7 +42,13 @@ public struct StatusReporter: Service {
                 let report = try await Review().report(on: connection!)
                 let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
                 self.notifier.notify("STATUS=" + Self.statusLine(figures))
-                if let metricsFile { try Self.write(Self.metrics(figures, progress: self.heartbeat.snapshot), to: metricsFile) }
+                if let metricsFile {
+                    let outcomes = try await Review().checkOutcomes(on: connection!)
+                    try Self.write(
+                        Self.metrics(figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot),
+                        to: metricsFile
+                    )
+                }
             } catch {
                 self.logger.warning("status.failed", metadata: ["error": "\(error)"])
                 await connection?.close()
@@ -70,7 +76,11 @@ public struct StatusReporter: Service {
     }
 
     /// The Prometheus text exposition of the figures and the loops' progress.
-    static func metrics(_ figures: [String: Any], progress: [String: Heartbeat.Progress]) -> String {
+    static func metrics(
+        _ figures: [String: Any],
+        checkOutcomes: [(check: String, outcome: String, count: Int)],
+        progress: [String: Heartbeat.Progress]
+    ) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             lines.append("# HELP \(name) \(help)")
@@ -91,6 +101,8 @@ public struct StatusReporter: Service {
                 ("{state=\"failed\"}", "\(number(figures, "email", "failed"))")])
         metric("kyc_emails_sent_24h", "gauge", "Emails delivered in the last 24 hours.",
                [("", "\(number(figures, "email", "sent_24h"))")])
+        metric("kyc_check_outcomes_24h", "gauge", "Check results in the last 24 hours, by check and outcome.",
+               checkOutcomes.map { ("{check=\"\($0.check)\",outcome=\"\($0.outcome)\"}", "\($0.count)") })
         let loops = progress.keys.sorted()
         metric("kyc_loop_batches_total", "counter", "Batches each loop has done since start.",
                loops.map { ("{loop=\"\($0)\"}", "\(progress[$0]!.batches)") })

@@ -126,6 +126,17 @@ public struct Review: Sendable {
         try await self.call("SELECT kyc.unlock_basic_info($1, $2)", [account, note], on: connection)
     }
 
+    /// How often each check ended in each outcome in the last 24 hours.
+    public func checkOutcomes(on connection: PostgresConnection) async throws(StoreError) -> [(check: String, outcome: String, count: Int)] {
+        do {
+            return try await connection.query("SELECT name, outcome, n FROM kyc.check_outcomes_24h()").map {
+                row throws(PostgresError) in (try row.decode("name"), try row.decode("outcome"), try row.decode("n"))
+            }
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
     /// The report of CONTRACT §6, as a JSON object.
     public func report(on connection: PostgresConnection) async throws(StoreError) -> String {
         do {

@@ -88,6 +88,7 @@ struct DaemonProcessTests {
         let daemon = try startDaemon(database, environment: [
             "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "1000000", "KYC_METRICS_FILE": metrics,
         ])
+        defer { if daemon.isRunning { daemon.terminate() } }
         #expect(socket.waitFor("READY=1", seconds: 10))
         #expect(socket.waitFor("STATUS=queue:", seconds: 10))
         #expect(socket.waitFor("WATCHDOG=1", seconds: 5))
@@ -97,6 +98,7 @@ struct DaemonProcessTests {
         let text = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(text.contains("kyc_queue_applications{state=\"submitted\"} 0"))
         #expect(text.contains("# TYPE kyc_loop_batches_total counter"))
+        #expect(text.contains("# TYPE kyc_check_outcomes_24h gauge"))
         let stopAsked = Date()
         daemon.terminate()
         #expect(try await waitForExit(daemon, seconds: 12))
@@ -113,6 +115,7 @@ struct DaemonProcessTests {
         }
         await intake.close()
         let first = try startDaemon(database)
+        defer { if first.isRunning { first.terminate() } }
         try await Task.sleep(for: .milliseconds(500))
         first.terminate()
         #expect(try await waitForExit(first, seconds: 12))
@@ -124,6 +127,7 @@ struct DaemonProcessTests {
         print("SIGTERM after 0.5 s: the first instance had finished \(doneByFirst) of \(Self.load)")
         // A second instance finishes the work (rescuing any lease the first left).
         let second = try startDaemon(database)
+        defer { if second.isRunning { second.terminate() } }
         var undecided = 1
         for _ in 0..<300 where undecided > 0 {
             try await Task.sleep(for: .milliseconds(100))
@@ -150,6 +154,45 @@ struct DaemonProcessTests {
         #expect(decided + (try counts.decode("in_review", as: Int.self)) == Self.load)
         #expect(try counts.decode("decisions", as: Int.self) == decided)
         #expect(try counts.decode("emails", as: Int.self) == decided)
+        await admin.close()
+    }
+
+    @Test(arguments: [2, 4])
+    func severalDaemonsOnOneDatabaseCheckEveryApplicationExactlyOnce(instances: Int) async throws {
+        let database = try await TestServers.freshDatabase()
+        let intake = try await database.connect(role: "kyc_intake")
+        for index in 0..<Self.load {
+            _ = try await Intake().submit(Fixtures.json(Fixtures.ownLicence("MULTI\(index)")), on: intake)
+        }
+        await intake.close()
+        let daemons = try (0..<instances).map { _ in try startDaemon(database) }
+        defer { for daemon in daemons where daemon.isRunning { daemon.terminate() } }
+        let admin = try await database.connect()
+        var waiting = 1
+        for _ in 0..<600 where waiting > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            waiting = try await admin.query(
+                "SELECT count(*) AS n FROM kyc.applications WHERE status IN ('submitted', 'checking')"
+            ).single().decode("n")
+        }
+        for daemon in daemons { daemon.terminate() }
+        for daemon in daemons { _ = try await waitForExit(daemon, seconds: 12) }
+        let counts = try await admin.query(
+            """
+            SELECT (SELECT count(*) FROM kyc.applications WHERE status IN ('approved', 'denied')) AS decided,
+                   (SELECT count(*) FROM kyc.decisions) AS decisions,
+                   (SELECT count(*) FROM kyc.email_outbox) AS emails,
+                   (SELECT count(*) FROM kyc.check_results) AS checks,
+                   (SELECT max(n) FROM (SELECT count(*) AS n FROM kyc.audit_log WHERE action = 'decided'
+                                        GROUP BY application_id) d) AS most_decisions_per_application
+            """
+        ).single()
+        #expect(waiting == 0)
+        #expect(try counts.decode("decided", as: Int.self) == Self.load)
+        #expect(try counts.decode("decisions", as: Int.self) == Self.load)
+        #expect(try counts.decode("emails", as: Int.self) == Self.load)
+        #expect(try counts.decode("checks", as: Int.self) == Self.load * 11)
+        #expect(try counts.decode("most_decisions_per_application", as: Int.self) == 1)
         await admin.close()
     }
 

@@ -41,6 +41,21 @@ public enum Fixtures {
         ]
     }
 
+    /// A valid application with a GB driving licence of its own (no MRZ, no shared document number), so
+    /// that the checks decide it rather than refer it as a duplicate.
+    public static func ownLicence(_ number: String) -> [String: Any] {
+        let hex = String(repeating: "ab", count: 32)
+        let image: [String: Any] = ["ref": "f", "sha256": hex, "mime": "image/png", "bytes": 1000, "width": 1920, "height": 1080]
+        return setting(
+            "document",
+            to: [
+                "type": "drivers_license", "issuing_country": "GB", "number": number, "expiry_date": "2031-04-15",
+                "images": [image.merging(["side": "front"]) { $1 }, image.merging(["side": "back"]) { $1 }],
+            ] as [String: Any],
+            in: validSubmission()
+        )
+    }
+
     /// The document as JSON text.
     public static func json(_ document: [String: Any]) -> String {
         let data = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
