@@ -238,7 +238,9 @@ RETURNS TABLE (
     final boolean,
     attempts_remaining integer,
     retry_after timestamptz,
-    applicant_message text
+    applicant_message text,
+    first_name text,
+    last_name text
 )
 LANGUAGE sql
 SECURITY DEFINER
@@ -253,10 +255,11 @@ AS $$
     )
     UPDATE kyc.email_outbox o
     SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
-    FROM due, kyc.decisions d
-    WHERE o.id = due.id AND d.application_id = o.application_id
+    FROM due, kyc.decisions d, kyc.applications a
+    WHERE o.id = due.id AND d.application_id = o.application_id AND a.id = o.application_id
     RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
-              d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message
+              d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message,
+              a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}'
 $$;
 
 -- Leases the oldest in-review case that nobody holds (or whose lease ran out) to the caller; a caller

@@ -13,12 +13,21 @@ public struct DecisionNotice: Sendable, Equatable {
     public var locale: String
     /// A reviewer's message for the applicant (never the internal note).
     public var applicantMessage: String?
+    /// The name the email greets the applicant by.
+    public var firstName: String?
 
-    public init(applicationID: Int64, outcome: Outcome, locale: String, applicantMessage: String? = nil) {
+    public init(
+        applicationID: Int64,
+        outcome: Outcome,
+        locale: String,
+        applicantMessage: String? = nil,
+        firstName: String? = nil
+    ) {
         self.applicationID = applicationID
         self.outcome = outcome
         self.locale = locale
         self.applicantMessage = applicantMessage
+        self.firstName = firstName
     }
 }
 
@@ -41,10 +50,11 @@ public enum DecisionEmail {
 
     static func english(_ notice: DecisionNotice) -> EmailContent {
         let reference = "Application reference: \(notice.applicationID)"
+        let greeting = notice.firstName.map { "Hello \($0)," } ?? "Hello,"
         switch notice.outcome {
         case .approved:
             var paragraphs = [
-                "Hello,",
+                greeting,
                 "Your identity verification is complete: your account is verified. You can now use every "
                     + "service that requires a verified identity.",
             ]
@@ -69,7 +79,7 @@ public enum DecisionEmail {
                     + "in the current 24 hours."
             }
             var paragraphs = [
-                "Hello,",
+                greeting,
                 "We could not verify your identity: \(self.englishReason(reason)).",
                 next,
             ]

@@ -87,7 +87,7 @@ public struct OutboxMailer: Service {
         let content = DecisionEmail.render(email.notice)
         let message = MailMessage(
             from: self.from,
-            to: [Mailbox(address: recipient)],
+            to: [Mailbox(displayName: email.recipientName, address: recipient)],
             subject: content.subject,
             messageID: email.messageID,
             date: Date(),

@@ -7,6 +7,8 @@ public struct OutboxEmail: Sendable, Equatable {
     public var id: Int64
     public var applicationID: Int64
     public var recipient: String
+    /// The applicant's name, for the To header's display name.
+    public var recipientName: String?
     public var messageID: String
     /// Delivery attempts so far, this one included.
     public var attempts: Int
@@ -73,6 +75,7 @@ public struct Outbox: Sendable {
                     id: try row.decode("outbox_id"),
                     applicationID: applicationID,
                     recipient: try row.decode("recipient"),
+                    recipientName: try Self.fullName(row.decodeIfPresent("first_name"), row.decodeIfPresent("last_name")),
                     messageID: try row.decode("message_id"),
                     attempts: try row.decode("attempts"),
                     createdAt: try row.decode("created_at"),
@@ -80,13 +83,19 @@ public struct Outbox: Sendable {
                         applicationID: applicationID,
                         outcome: outcome,
                         locale: try row.decode("locale"),
-                        applicantMessage: try row.decodeIfPresent("applicant_message")
+                        applicantMessage: try row.decodeIfPresent("applicant_message"),
+                        firstName: try row.decodeIfPresent("first_name")
                     )
                 )
             }
         } catch {
             throw StoreError(error)
         }
+    }
+
+    static func fullName(_ first: String?, _ last: String?) -> String? {
+        let name = [first, last].compactMap { $0 }.joined(separator: " ")
+        return name.isEmpty ? nil : name
     }
 
     /// Records a batch of delivery results in one statement.

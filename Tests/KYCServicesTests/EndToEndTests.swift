@@ -80,7 +80,7 @@ struct EndToEndTests {
             #expect(application["status"] as? String == "approved")
             #expect(decision?["decided_by"] as? String == "auto")
             #expect(headers["from"] == "\"KYC Review\" <kyc@exchange.example>")
-            #expect(headers["to"] == "<\(recipient)>")
+            #expect(headers["to"] == "\"Ada Lovelace\" <\(recipient)>")
             #expect(headers["subject"] == "Your account is verified")
             #expect(headers["x-kyc-application"] == String(id))
             #expect(headers["message-id"] == emails.first?["message_id"] as? String)
@@ -116,6 +116,26 @@ struct EndToEndTests {
             let text = String(decoding: messages.first ?? [], as: UTF8.self)
             #expect(headers(messages.first ?? [])["subject"] == "We could not verify your identity")
             #expect(text.contains("9 attempts remaining"))
+        }
+    }
+
+    @Test func aNonASCIINameArrivesIntactInTheToHeaderAndTheGreeting() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipient = "unicode-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let first = "Zoë 李 ‏عائشة"
+        let last = "Ångström-Ñúñez 🙂"
+        try await withDaemon(database) {
+            var document = Fixtures.ownLicence("UNI\(UUID().uuidString.prefix(6))")
+            document["email"] = recipient
+            document = Fixtures.setting("basic_info.first_name", to: first, in: document)
+            document = Fixtures.setting("basic_info.last_name", to: last, in: document)
+            _ = try await submit(document, to: database)
+            let message = try #require(try await receivedMessages(for: recipient, waitingUpTo: 20).first)
+            let raw = headers(message)["to"] ?? ""
+            #expect(raw.unicodeScalars.allSatisfy { $0.isASCII }, "the header itself is ASCII: RFC 2047 encoded words")
+            #expect(RFC2047.decode(raw) == "\(first) \(last) <\(recipient)>")
+            let body = QuotedPrintableDecoder.decode(String(decoding: message, as: UTF8.self))
+            #expect(body.contains("Hello \(first),"))
         }
     }
 
