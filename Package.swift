@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "kyc-review",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres",
+                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+public import Foundation
 public import KYCDomain
 public import KYCPostgres
 
@@ -137,10 +138,19 @@ public struct Review: Sendable {
         }
     }
 
-    /// The report of CONTRACT §6, as a JSON object.
-    public func report(on connection: PostgresConnection) async throws(StoreError) -> String {
+    /// The report of CONTRACT §6, as a JSON object: the window [since, until) (default the last 24 hours)
+    /// and SLA breaches past `slaHours` in review.
+    public func report(
+        since: Date? = nil,
+        until: Date? = nil,
+        slaHours: Int = 24,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> String {
         do {
-            return try await connection.query("SELECT kyc.report()::text AS report").single().decode("report")
+            return try await connection.query(
+                "SELECT kyc.report($1, $2, $3)::text AS report",
+                [since, until, slaHours]
+            ).single().decode("report")
         } catch {
             throw StoreError(error)
         }

@@ -142,60 +142,6 @@ struct UnlockBasicInfo: AsyncParsableCommand {
     }
 }
 
-struct Report: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Queue depth, decisions in the last 24 hours and email delivery, for people and for cron."
-    )
-
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
-
-    @Option(help: "Output format: text, json or csv.")
-    var format: Format = .text
-
-    func run() async throws {
-        let json = try await withDatabase { try await Review().report(on: $0) }
-        switch self.format {
-        case .json: print(json)
-        case .text: print(ReportText.text(json))
-        case .csv: print(ReportText.csv(json), terminator: "")
-        }
-    }
-}
-
-/// The report's figures as `metric value` lines (text) or `metric,value` rows (CSV).
-enum ReportText {
-    static func rows(_ json: String) -> [(String, String)] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
-        var rows: [(String, String)] = []
-        func walk(_ value: Any, _ path: String) {
-            if let dictionary = value as? [String: Any] {
-                for key in dictionary.keys.sorted() { walk(dictionary[key]!, path.isEmpty ? key : "\(path).\(key)") }
-            } else if value is NSNull {
-                rows.append((path, ""))
-            } else {
-                rows.append((path, "\(value)"))
-            }
-        }
-        walk(object, "")
-        return rows
-    }
-
-    static func text(_ json: String) -> String {
-        let rows = self.rows(json)
-        let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + ($0.1.isEmpty ? "-" : $0.1) }
-            .joined(separator: "\n")
-    }
-
-    static func csv(_ json: String) -> String {
-        func quoted(_ field: String) -> String {
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }
-        return "metric,value\r\n" + self.rows(json).map { quoted($0.0) + "," + quoted($0.1) + "\r\n" }.joined()
-    }
-}
-
 struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Add a note to an application's audit trail.")
 

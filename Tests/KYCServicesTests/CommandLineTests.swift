@@ -131,6 +131,7 @@ struct CommandLineTests {
         #expect(csv.stdout.hasPrefix("metric,value\r\n"))
         #expect(csv.stdout.contains("queue.in_review,0"))
         let text = try CommandLine.run(["report"], databaseURL: url)
-        #expect(text.stdout.contains("email.failed"))
+        #expect(text.stdout.contains("queue          submitted 0, checking 0, in review 0"))
+        #expect(text.stdout.contains("failed 0"))
     }
 }
