@@ -618,13 +618,18 @@ BEGIN
                         GROUP BY name) per_check), '{}'::jsonb),
                 'daily_decisions_14d', coalesce((
                     SELECT jsonb_agg(jsonb_build_object('day', day, 'approved', approved, 'denied', denied) ORDER BY day)
-                    FROM (SELECT days.day::date AS day,
-                                 count(*) FILTER (WHERE d.outcome = 'approved') AS approved,
-                                 count(*) FILTER (WHERE d.outcome = 'denied') AS denied
+                    FROM (SELECT days.day::date AS day, coalesce(per_day.approved, 0) AS approved,
+                                 coalesce(per_day.denied, 0) AS denied
                           FROM generate_series(date_trunc('day', v_until) - interval '13 days', date_trunc('day', v_until),
                                                interval '1 day') AS days(day)
-                          LEFT JOIN kyc.decisions d ON d.decided_at >= days.day AND d.decided_at < days.day + interval '1 day'
-                          GROUP BY days.day) daily), '[]'::jsonb))));
+                          LEFT JOIN (
+                              SELECT date_trunc('day', d.decided_at) AS day,
+                                     count(*) FILTER (WHERE d.outcome = 'approved') AS approved,
+                                     count(*) FILTER (WHERE d.outcome = 'denied') AS denied
+                              FROM kyc.decisions d
+                              WHERE d.decided_at >= date_trunc('day', v_until) - interval '13 days'
+                                AND d.decided_at < date_trunc('day', v_until) + interval '1 day'
+                              GROUP BY 1) per_day ON per_day.day = days.day) daily), '[]'::jsonb))));
 END
 $$;
 

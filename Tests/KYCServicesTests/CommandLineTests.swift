@@ -17,13 +17,19 @@ struct CommandLine {
         return path
     }()
 
-    static func run(_ arguments: [String], input: String? = nil, databaseURL: String?) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(
+        _ arguments: [String],
+        input: String? = nil,
+        databaseURL: String?,
+        environment extra: [String: String] = [:]
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KYC_") }
         environment["KYC_DATABASE_URL"] = databaseURL
         environment["KYC_CONFIG_FILE"] = emptyConfigurationFile
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let stdout = Pipe()
         let stderr = Pipe()
@@ -119,6 +125,41 @@ struct CommandLineTests {
         let refused = try CommandLine.run(["approve", "1"], databaseURL: reporter)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("not permitted"))
+    }
+
+    @Test func reportFailsOnABreachOnlyWhenAsked() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo(role: "kyc_reporter")
+        #expect(try CommandLine.run(["report", "--fail-on-breach"], databaseURL: url).status == 0, "nothing to report")
+        let owner = try await database.connect()
+        try await owner.execute(knownReportData)
+        await owner.close()
+        #expect(try CommandLine.run(["report"], databaseURL: url).status == 0)
+        let breached = try CommandLine.run(["report", "--fail-on-breach"], databaseURL: url)
+        #expect(breached.status == 2)
+        #expect(breached.stdout.contains("2 breaches"))
+        #expect(try CommandLine.run(["report", "--sla-hours", "0"], databaseURL: url).status == 64)
+        #expect(try CommandLine.run(["report", "--since", "yesterday"], databaseURL: url).status == 64)
+    }
+
+    @Test func reportMailsTextAndHTMLWithTheDailyChart() async throws {
+        let database = try await TestServers.freshDatabase()
+        let owner = try await database.connect()
+        try await owner.execute(knownReportData)
+        await owner.close()
+        let recipient = "ops-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let sent = try CommandLine.run(
+            ["report", "--mail-to", recipient], databaseURL: try database.conninfo(role: "kyc_reporter"),
+            environment: ["KYC_SMTP_URL": try TestServers.smtpURL(), "KYC_MAIL_FROM": "KYC Review <kyc@exchange.example>"]
+        )
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let message = try #require(try await receivedMessages(for: recipient).first)
+        let text = QuotedPrintableDecoder.decode(String(decoding: message, as: UTF8.self))
+        #expect(text.contains("Subject: kyc-review report: needs attention"))
+        #expect(text.contains("Auto-Submitted: auto-generated"))
+        #expect(text.contains("multipart/alternative"))
+        #expect(text.contains("Decisions per day, last 14 days"))
+        #expect(text.contains("2 breaches: 5, 4"))
     }
 
     @Test func reportPrintsJSONCSVAndText() async throws {
