@@ -22,7 +22,7 @@ struct PolicyTests {
     @Test func aNewVersionTakesEffectInTheRunningDaemonAndDecisionsRecordIt() async throws {
         let database = try await TestServers.freshDatabase()
         try await EndToEndTests().withDaemon(database) {
-            let first = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
+            let first = try await EndToEndTests().submit(Fixtures.ownLicence("POLICY1"), to: database)
             let owner = try await database.connect()
             // Wait for the first application's decision under version 1.
             var status = ""
@@ -34,7 +34,7 @@ struct PolicyTests {
             let stricter = try Policy().setting("face_match.pass_from", to: "0.98")
             let version = try await PolicyStore().publish(stricter, note: "test: stricter face match", on: owner)
             #expect(version == 2)
-            let second = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
+            let second = try await EndToEndTests().submit(Fixtures.ownLicence("POLICY2"), to: database)
             for _ in 0..<100 where status != "in_review" {
                 try await Task.sleep(for: .milliseconds(100))
                 status = try await owner.query("SELECT status FROM kyc.applications WHERE id = $1", [second]).single().decode("status")
@@ -54,9 +54,11 @@ struct PolicyTests {
         let database = try await TestServers.freshDatabase()
         // Three decided automatically: an approval, a session_expired denial, a referral.
         try await EndToEndTests().withDaemon(database) {
-            _ = try await EndToEndTests().submit(Fixtures.validSubmission(), to: database)
-            _ = try await EndToEndTests().submit(Fixtures.validSubmission(sessionStartedAt: "2026-11-26T09:40:00Z"), to: database)
-            var referred = Fixtures.validSubmission()
+            _ = try await EndToEndTests().submit(Fixtures.ownLicence("REPLAY1"), to: database)
+            var late = Fixtures.ownLicence("REPLAY2")
+            late["session_started_at"] = "2026-11-26T09:40:00Z"
+            _ = try await EndToEndTests().submit(late, to: database)
+            var referred = Fixtures.ownLicence("REPLAY3")
             referred["face_match_score"] = 0.7
             _ = try await EndToEndTests().submit(referred, to: database)
             let owner = try await database.connect()

@@ -11,19 +11,26 @@ import Testing
     claimed.map { CheckedApplication(id: $0.id, results: [], verdict: .approve, policyVersion: 1, duplicateDocuments: 0) }
 }
 
+/// Makes every running check lease run out now, as the passing of its time would.
+func expireCheckLeases(in database: TestDatabase) async throws {
+    let owner = try await database.connect()
+    try await owner.query("UPDATE kyc.applications SET lease_expires_at = now() - interval '1 second' WHERE status = 'checking'")
+    await owner.close()
+}
+
 @Suite(.enabled(if: TestServers.enabled))
 struct CheckQueueTests {
     @Test func anInstanceThatDiesMidBatchLeavesALeaseThatAnotherInstanceRescues() async throws {
         let database = try await TestServers.freshDatabase()
         let id = try await submit(Fixtures.validSubmission(), to: database)
         let connection = try await database.connect(role: "kyc_daemon")
-        let dying = CheckQueue(instance: "dying", lease: .seconds(1))
+        let dying = CheckQueue(instance: "dying", lease: .seconds(60))
         // Claimed, then "crashes": no results are recorded.
         let lost = try await dying.processBatch(limit: 10, on: connection) { _ in [] }
         #expect(lost == .init(claimed: 1, recorded: 0))
         let rescuer = CheckQueue(instance: "rescuer", lease: .seconds(60))
         #expect(try await rescuer.processBatch(limit: 10, on: connection, check: approveAll).claimed == 0, "lease still running")
-        try await Task.sleep(for: .milliseconds(1100))
+        try await expireCheckLeases(in: database)
         #expect(try await rescuer.processBatch(limit: 10, on: connection, check: approveAll) == .init(claimed: 1, recorded: 1))
         #expect(try await status(of: id, in: database) == "approved")
         await connection.close()
@@ -34,8 +41,8 @@ struct CheckQueueTests {
         let id = try await submit(Fixtures.validSubmission(), to: database)
         let connection = try await database.connect(role: "kyc_daemon")
         // "slow" claims with a one-second lease and takes longer than that to check.
-        try await connection.query("SELECT * FROM kyc.claim_for_checks(10, 1, 'slow')")
-        try await Task.sleep(for: .milliseconds(1100))
+        try await connection.query("SELECT * FROM kyc.claim_for_checks(10, 60, 'slow')")
+        try await expireCheckLeases(in: database)
         let rescuerConnection = try await database.connect(role: "kyc_daemon")
         let rescuer = CheckQueue(instance: "rescuer", lease: .seconds(60))
         #expect(try await rescuer.processBatch(limit: 10, on: rescuerConnection, check: approveAll).recorded == 1)
@@ -58,10 +65,10 @@ struct CheckQueueTests {
         let database = try await TestServers.freshDatabase()
         let poison = try await submit(Fixtures.validSubmission(), to: database)
         let connection = try await database.connect(role: "kyc_daemon")
-        let crashing = CheckQueue(instance: "crashing", lease: .seconds(1))
+        let crashing = CheckQueue(instance: "crashing", lease: .seconds(60))
         for _ in 0..<3 {
             _ = try await crashing.processBatch(limit: 1, on: connection) { _ in [] }
-            try await Task.sleep(for: .milliseconds(1100))
+            try await expireCheckLeases(in: database)
         }
         let healthy = try await submit(Fixtures.validSubmission(), to: database)
         let worker = CheckQueue(instance: "healthy", lease: .seconds(60))
