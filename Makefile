@@ -53,7 +53,7 @@ test: deps
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	# Fault tests that restart the servers run alone, after the suite that shares them.
-	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build --filter PostgresRestartTests $(SWIFT_BUILD_FLAGS)
+	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build --filter 'PostgresRestartTests|MailOutageTests' $(SWIFT_BUILD_FLAGS)
 	$(MAKE) --no-print-directory leakcheck
 	$(MAKE) --no-print-directory unit-check
 

@@ -2,9 +2,13 @@
 """A real SMTP server for development and tests: aiosmtpd on loopback, each message stored as a file.
 
 Every accepted message is written to SPOOL/<sequence>.eml exactly as received (after the SMTP layer has
-removed dot-stuffing), beside SPOOL/<sequence>.json with the envelope. Recipients whose local part starts
-with "reject" are refused with 550 and those starting with "tempfail" with 451, so that tests can drive
-permanent and temporary failures through a real server.
+removed dot-stuffing), beside SPOOL/<sequence>.json with the envelope.
+
+Tests script failures through the recipient's local part:
+  reject*    550 on RCPT               tempfail*  451 on RCPT
+  toobig*    552 after DATA            drop*      the connection closed in the middle of DATA
+  slow*      the DATA reply delayed by 3 seconds
+and through SPOOL/../mail.mode (read at every connection): "refuse" answers 421 on connect.
 """
 import argparse
 import asyncio
@@ -15,12 +19,37 @@ import signal
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+
+class ScriptedSMTP(SMTP):
+    """Answers 421 on connect while the mode file says "refuse"; otherwise a plain aiosmtpd server."""
+
+    async def _handle_client(self):
+        if self.event_handler.mode() == "refuse":
+            await self.push("421 4.3.2 Service not available, try again later")
+            self.transport.close()
+            return
+        await super()._handle_client()
+
+
+class ScriptedController(Controller):
+    def factory(self):
+        return ScriptedSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class SpoolHandler:
     def __init__(self, spool):
         self.spool = spool
         self.sequence = itertools.count(1)
+        self.mode_file = os.path.join(os.path.dirname(os.path.abspath(spool)), "mail.mode")
+
+    def mode(self):
+        try:
+            with open(self.mode_file) as f:
+                return f.read().strip()
+        except OSError:
+            return ""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -32,6 +61,14 @@ class SpoolHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        locals_ = [address.split("@", 1)[0].lower() for address in envelope.rcpt_tos]
+        if any(local.startswith("toobig") for local in locals_):
+            return "552 5.3.4 Message too big for system"
+        if any(local.startswith("drop") for local in locals_):
+            server.transport.close()
+            return "421 4.3.0 closing"
+        if any(local.startswith("slow") for local in locals_):
+            await asyncio.sleep(3)
         name = "%d-%06d" % (time.time_ns(), next(self.sequence))
         eml = os.path.join(self.spool, name + ".eml")
         meta = os.path.join(self.spool, name + ".json")
@@ -50,7 +87,7 @@ def main():
     parser.add_argument("--spool", required=True)
     args = parser.parse_args()
     os.makedirs(args.spool, exist_ok=True)
-    controller = Controller(
+    controller = ScriptedController(
         SpoolHandler(args.spool), hostname="127.0.0.1", port=args.port, decode_data=False,
         enable_SMTPUTF8=True, data_size_limit=32 * 1024 * 1024,
     )

@@ -178,7 +178,8 @@ public final class SMTPClient {
                 code: Self.classify(code, response: response),
                 replyCode: response > 0 ? response : nil,
                 replyText: replyText.isEmpty ? nil : replyText,
-                curlCode: Int(code.rawValue)
+                curlCode: Int(code.rawValue),
+                dataSent: replies.dataSent
             )
         }
         return SMTPReceipt(replyCode: response, replyText: replies.lines.last ?? "")
@@ -209,9 +210,11 @@ private final class UploadSource {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 }
 
-/// The server's reply lines for one message, written by `replyCallback`; the last few are kept.
+/// The server's reply lines for one message, written by `replyCallback`; the last few are kept. It also
+/// notes whether the DATA command went out.
 private final class ReplyLog {
     var lines: [String] = []
+    var dataSent = false
 
     func append(_ text: String) {
         for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
@@ -245,9 +248,17 @@ private func replyCallback(
     _ size: Int,
     _ context: UnsafeMutableRawPointer?
 ) -> Int32 {
-    guard type == CURLINFO_HEADER_IN, let data, let context else { return 0 }
+    guard let data, let context else { return 0 }
     let log = Unmanaged<ReplyLog>.fromOpaque(context).takeUnretainedValue()
-    let text = UnsafeRawBufferPointer(start: data, count: size)
-    log.append(String(decoding: text, as: UTF8.self))
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    switch type {
+    case CURLINFO_HEADER_IN:
+        log.append(String(decoding: bytes, as: UTF8.self))
+    case CURLINFO_HEADER_OUT:
+        // Commands only (never the AUTH exchange's content): is this one DATA?
+        if size >= 4, bytes.prefix(4).elementsEqual("DATA".utf8) { log.dataSent = true }
+    default:
+        break
+    }
     return 0
 }

@@ -35,12 +35,21 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
     public var replyText: String?
     /// libcurl's CURLcode, when libcurl failed.
     public var curlCode: Int?
+    /// Whether the DATA command had been sent: after it, the server may have the message, so a resend must
+    /// carry the same Message-ID (it always does) and is a possible duplicate.
+    public var dataSent: Bool
 
-    public init(code: Code, replyCode: Int? = nil, replyText: String? = nil, curlCode: Int? = nil) {
+    public init(code: Code, replyCode: Int? = nil, replyText: String? = nil, curlCode: Int? = nil, dataSent: Bool = false) {
         self.code = code
         self.replyCode = replyCode
         self.replyText = replyText
         self.curlCode = curlCode
+        self.dataSent = dataSent
+    }
+
+    /// The connection broke without an SMTP reply (a server that closed an idle connection, say).
+    public var isConnectionBroken: Bool {
+        self.replyCode == nil && (self.code == .transportFailed || self.code == .connectionFailed)
     }
 
     /// A permanent failure (a 5xx reply, an invalid address): trying again cannot help.
@@ -57,6 +66,7 @@ public struct SMTPError: Error, Sendable, CustomStringConvertible {
         var parts = ["code: \(self.code)"]
         if let replyCode { parts.append("reply: \(replyCode)") }
         if let curlCode { parts.append("curl: \(curlCode)") }
+        if self.dataSent { parts.append("after DATA") }
         parts.append(self.isPermanent ? "permanent" : "temporary")
         return "SMTPError(\(parts.joined(separator: ", ")))"
     }

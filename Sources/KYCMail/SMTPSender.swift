@@ -6,6 +6,8 @@ public actor SMTPSender {
     private let executor = DispatchQueueExecutor(label: "kyc.smtp")
     private let configuration: SMTPConfiguration
     private var client: SMTPClient?
+    /// Messages the current client has sent: above zero, its connection is a reused one.
+    private var sentOnClient = 0
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         self.executor.asUnownedSerialExecutor()
@@ -15,20 +17,36 @@ public actor SMTPSender {
         self.configuration = configuration
     }
 
-    /// Sends one message. After a failure that is not the recipient's, the next send starts a fresh
-    /// connection.
+    /// Sends one message. A reused connection that turns out dead before DATA (the server closed it
+    /// while idle) is retried at once on a fresh connection; after any other failure that is not the
+    /// recipient's, the next send starts a fresh connection.
     @discardableResult
     public func send(_ message: MailMessage) throws(SMTPError) -> SMTPReceipt {
+        do {
+            return try self.sendOnce(message)
+        } catch {
+            guard error.isConnectionBroken, !error.dataSent, self.client == nil, self.reusedWhenFailed else { throw error }
+            return try self.sendOnce(message)
+        }
+    }
+
+    private var reusedWhenFailed = false
+
+    private func sendOnce(_ message: MailMessage) throws(SMTPError) -> SMTPReceipt {
         let client: SMTPClient
         if let existing = self.client {
             client = existing
         } else {
             client = try SMTPClient(configuration: self.configuration)
             self.client = client
+            self.sentOnClient = 0
         }
         do {
-            return try client.send(message)
+            let receipt = try client.send(message)
+            self.sentOnClient += 1
+            return receipt
         } catch {
+            self.reusedWhenFailed = self.sentOnClient > 0
             if error.code != .rejected { self.client = nil }
             throw error
         }

@@ -19,6 +19,10 @@ public struct Configuration: Sendable, Equatable {
     public var checkBatchSize: Int = 50
     /// How long a claimed batch is leased to this instance before another may rescue it.
     public var checkLease: Duration = .seconds(60)
+    /// SMTP timeouts: to connect, for each server reply, and for a whole message.
+    public var smtpConnectTimeout: Duration = .seconds(10)
+    public var smtpResponseTimeout: Duration = .seconds(30)
+    public var smtpTotalTimeout: Duration = .seconds(120)
     /// Where to write Prometheus metrics for node_exporter's textfile collector; nil writes none.
     public var metricsFile: String?
     /// This instance's name in leases; by default host name and process id.
@@ -42,6 +46,7 @@ public struct Configuration: Sendable, Equatable {
         "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
         "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE",
+        "KYC_SMTP_CONNECT_TIMEOUT_SECONDS", "KYC_SMTP_RESPONSE_TIMEOUT_SECONDS", "KYC_SMTP_TOTAL_TIMEOUT_SECONDS",
     ]
 
     public init() {}
@@ -111,6 +116,9 @@ public struct Configuration: Sendable, Equatable {
         if let seconds = try positive("KYC_CHECK_LEASE_SECONDS") { configuration.checkLease = .seconds(seconds) }
         if let instance = nonEmpty("KYC_INSTANCE_ID") { configuration.instanceID = instance }
         configuration.metricsFile = nonEmpty("KYC_METRICS_FILE")
+        if let seconds = try positive("KYC_SMTP_CONNECT_TIMEOUT_SECONDS") { configuration.smtpConnectTimeout = .seconds(seconds) }
+        if let seconds = try positive("KYC_SMTP_RESPONSE_TIMEOUT_SECONDS") { configuration.smtpResponseTimeout = .seconds(seconds) }
+        if let seconds = try positive("KYC_SMTP_TOTAL_TIMEOUT_SECONDS") { configuration.smtpTotalTimeout = .seconds(seconds) }
         if let size = try positive("KYC_MAIL_BATCH_SIZE") { configuration.mailBatchSize = size }
         if let seconds = try positive("KYC_MAIL_LEASE_SECONDS") { configuration.mailLease = .seconds(seconds) }
         if let seconds = try positive("KYC_MAIL_LIFETIME_SECONDS") { configuration.mailLifetime = .seconds(seconds) }
@@ -171,7 +179,14 @@ extension Configuration {
         guard let url = self.smtpURL else {
             throw ConfigurationError(problem: "is required to send mail", key: "KYC_SMTP_URL")
         }
-        return SMTPConfiguration(url: url, username: self.smtpUser, password: try self.smtpPassword(environment: environment))
+        return SMTPConfiguration(
+            url: url,
+            username: self.smtpUser,
+            password: try self.smtpPassword(environment: environment),
+            connectTimeout: self.smtpConnectTimeout,
+            responseTimeout: self.smtpResponseTimeout,
+            totalTimeout: self.smtpTotalTimeout
+        )
     }
 }
 

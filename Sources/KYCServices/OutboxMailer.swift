@@ -91,7 +91,7 @@ public struct OutboxMailer: Service {
             subject: content.subject,
             messageID: email.messageID,
             date: Date(),
-            extraHeaders: [("X-KYC-Application", String(email.applicationID))],
+            extraHeaders: [("Auto-Submitted", "auto-generated"), ("X-KYC-Application", String(email.applicationID))],
             text: content.text,
             html: content.html
         )
@@ -128,6 +128,7 @@ public struct OutboxMailer: Service {
     /// What is stored with the row: the reply code and text, or the failure kind.
     static func summary(_ error: SMTPError) -> String {
         var parts: [String] = ["\(error.code)"]
+        if error.dataSent { parts.append("after DATA") }
         if let code = error.replyCode { parts.append("\(code)") }
         if let text = error.replyText { parts.append(text) }
         return parts.joined(separator: " ")

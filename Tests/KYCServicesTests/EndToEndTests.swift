@@ -14,12 +14,17 @@ struct EndToEndTests {
     init() {}
 
     /// Runs the daemon's two services against `database` while `body` runs, then shuts them down.
-    func withDaemon(_ database: TestDatabase, _ body: () async throws -> Void) async throws {
+    func withDaemon(
+        _ database: TestDatabase,
+        configure: (inout Configuration) -> Void = { _ in },
+        _ body: () async throws -> Void
+    ) async throws {
         var configuration = Configuration()
         configuration.databaseURL = try database.conninfo(role: "kyc_daemon")
         configuration.mailFrom = "KYC Review <kyc@exchange.example>"
         configuration.smtpURL = try TestServers.smtpURL()
         configuration.pollInterval = .seconds(30)  // so that only NOTIFY can wake the workers in time
+        configure(&configuration)
         let logger = Logger(label: "kyc-reviewd-test")
         let services: [any Service] = [
             CheckWorker(configuration: configuration, logger: logger),
