@@ -154,8 +154,8 @@ public final class SMTPClient {
         }
         defer { curl_slist_free_all(list) }
 
-        let upload = UploadSource(data)
         let replies = ReplyLog()
+        let upload = UploadSource(data, replies: replies, requireAuth: self.configuration.username != nil)
         self.errorBuffer[0] = 0
         let code: CURLcode = withExtendedLifetime((upload, replies)) {
             kyc_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(from)>")
@@ -174,6 +174,11 @@ public final class SMTPClient {
         _ = kyc_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &response)
         let replyText = replies.lines.joined(separator: "\n")
         guard code == CURLE_OK else {
+            if upload.refusedForMissingAuth {
+                // Credentials are configured but the server offered no AUTH: not one byte of the message went
+                // out. A configuration problem, so temporary: the mail waits for it to be fixed.
+                throw SMTPError(code: .authenticationFailed, replyText: "the server offers no AUTH", curlCode: Int(code.rawValue))
+            }
             throw SMTPError(
                 code: Self.classify(code, response: response),
                 replyCode: response > 0 ? response : nil,
@@ -202,12 +207,20 @@ public final class SMTPClient {
     }
 }
 
-/// The bytes of one message, read by libcurl through `uploadCallback`.
+/// The bytes of one message, read by libcurl through `uploadCallback`, which runs only after MAIL FROM and
+/// RCPT TO were accepted: the last moment to refuse a connection that would send unauthenticated.
 private final class UploadSource {
     let bytes: [UInt8]
     var offset = 0
+    let replies: ReplyLog
+    let requireAuth: Bool
+    var refusedForMissingAuth = false
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], replies: ReplyLog, requireAuth: Bool) {
+        self.bytes = bytes
+        self.replies = replies
+        self.requireAuth = requireAuth
+    }
 }
 
 /// The server's reply lines for one message, written by `replyCallback`; the last few are kept. It also
@@ -215,10 +228,17 @@ private final class UploadSource {
 private final class ReplyLog {
     var lines: [String] = []
     var dataSent = false
+    /// This transfer opened the connection (sent EHLO), and whether the server's answer offered AUTH.
+    var sentEHLO = false
+    var authOffered = false
+
+    /// A connection that libcurl reused was checked when it was opened.
+    var authenticatedOrReused: Bool { !self.sentEHLO || self.authOffered }
 
     func append(_ text: String) {
         for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
             self.lines.append(String(line))
+            if line.hasPrefix("250-AUTH") || line.hasPrefix("250 AUTH") { self.authOffered = true }
         }
         if self.lines.count > 8 { self.lines.removeFirst(self.lines.count - 8) }
     }
@@ -232,6 +252,10 @@ private func uploadCallback(
 ) -> Int {
     guard let buffer, let context else { return 0 }
     let source = Unmanaged<UploadSource>.fromOpaque(context).takeUnretainedValue()
+    if source.offset == 0 && source.requireAuth && !source.replies.authenticatedOrReused {
+        source.refusedForMissingAuth = true
+        return Int(CURL_READFUNC_ABORT)
+    }
     let length = min(size * count, source.bytes.count - source.offset)
     guard length > 0 else { return 0 }
     source.bytes.withUnsafeBufferPointer { bytes in
@@ -257,6 +281,7 @@ private func replyCallback(
     case CURLINFO_HEADER_OUT:
         // Commands only (never the AUTH exchange's content): is this one DATA?
         if size >= 4, bytes.prefix(4).elementsEqual("DATA".utf8) { log.dataSent = true }
+        if size >= 4, bytes.prefix(4).elementsEqual("EHLO".utf8) { log.sentEHLO = true }
     default:
         break
     }

@@ -19,7 +19,7 @@ struct KYCReview: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self, Note.self,
-            Release.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self, ReportCommand.self, PolicyCommand.self,
+            Release.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self, ReportCommand.self, PolicyCommand.self, MailCommand.self,
         ]
     )
 }

@@ -70,6 +70,20 @@ struct SMTPClientTests {
         }
     }
 
+    @Test func refusesToSendUnauthenticatedWhenCredentialsAreConfiguredButTheServerOffersNoAUTH() async throws {
+        let recipient = uniqueAddress("auth")
+        let client = try SMTPClient(configuration: SMTPConfiguration(url: try TestServers.smtpURL(), username: "kyc", password: "secret"))
+        do {
+            try client.send(from: EmailAddress("kyc@exchange.example")!, to: [EmailAddress(recipient)!],
+                            data: Array("Subject: x\r\n\r\nsecret content\r\n".utf8))
+            Issue.record("sent unauthenticated")
+        } catch {
+            #expect(error.code == .authenticationFailed)
+            #expect(error.isTemporary, "a configuration problem: the mail waits")
+        }
+        #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+    }
+
     @Test func requiresTLSForAnythingButLoopbackByDefault() {
         #expect(SMTPConfiguration(url: "smtp://mail.example.com:587").requireTLS)
         #expect(!SMTPConfiguration(url: "smtp://127.0.0.1:2525").requireTLS)

@@ -162,6 +162,23 @@ struct CommandLineTests {
         #expect(text.contains("2 breaches: 5, 4"))
     }
 
+    @Test func mailTestDeliversAndPrintsTheServersReply() async throws {
+        let recipient = "mailtest-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let smtp = ["KYC_SMTP_URL": try TestServers.smtpURL(), "KYC_MAIL_FROM": "KYC Review <kyc@exchange.example>"]
+        let sent = try CommandLine.run(["mail", "test", "--to", recipient], databaseURL: nil, environment: smtp)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("250"))
+        #expect(try await receivedMessages(for: recipient).count == 1)
+        let refused = try CommandLine.run(["mail", "test", "--to", "reject-me@example.com"], databaseURL: nil, environment: smtp)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("550"))
+        let down = try CommandLine.run(
+            ["mail", "test", "--to", recipient], databaseURL: nil,
+            environment: ["KYC_SMTP_URL": "smtp://127.0.0.1:1", "KYC_MAIL_FROM": "kyc@exchange.example"]
+        )
+        #expect(down.status == 69)
+    }
+
     @Test func reportPrintsJSONCSVAndText() async throws {
         let database = try await TestServers.freshDatabase()
         let url = try database.conninfo()

@@ -3,6 +3,7 @@ import KYCMail
 import KYCPostgres
 import KYCServices
 import KYCStore
+import KYCDomain
 import KYCTestSupport
 import Logging
 import ServiceLifecycle
@@ -141,6 +142,32 @@ struct EndToEndTests {
             #expect(RFC2047.decode(raw) == "\(first) \(last) <\(recipient)>")
             let body = QuotedPrintableDecoder.decode(String(decoding: message, as: UTF8.self))
             #expect(body.contains("Hello \(first),"))
+        }
+    }
+
+    @Test func aReviewersMessageCannotAddAHeaderOrARecipient() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipient = "inject-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await withDaemon(database) {
+            var document = Fixtures.ownLicence("INJ\(UUID().uuidString.prefix(6))")
+            document["email"] = recipient
+            document["liveness"] = "inconclusive"
+            let id = try await submit(document, to: database)
+            let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+            for _ in 0..<100 {
+                if (try? await Review().deny(
+                    id, reason: .other, note: nil,
+                    message: "Sorry.\r\nBcc: victim@example.com\r\n\r\n.\r\nRCPT TO:<victim@example.com>", on: reviewer
+                )) != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            await reviewer.close()
+            let message = try #require(try await receivedMessages(for: recipient, waitingUpTo: 20).first)
+            let text = String(decoding: message, as: UTF8.self)
+            let headerBlock = text.components(separatedBy: "\r\n\r\n")[0]
+            #expect(!headerBlock.lowercased().contains("bcc"))
+            #expect(try await receivedMessages(for: "victim@example.com", waitingUpTo: 1).isEmpty)
+            #expect(QuotedPrintableDecoder.decode(text).contains("Sorry."))
         }
     }
 

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KYCMail
+import KYCServices
+
+struct MailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mail",
+        abstract: "Check mail delivery with the live configuration.",
+        subcommands: [Test.self]
+    )
+
+    struct Test: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send a test message and print the server's reply (exit 69 when it cannot be delivered)."
+        )
+
+        @Option(help: "The address to send the test message to.")
+        var to: String
+
+        func validate() throws {
+            guard EmailAddress(self.to) != nil else { throw ValidationError("--to must be an email address") }
+        }
+
+        func run() async throws {
+            let configuration: Configuration
+            let smtp: SMTPConfiguration
+            do {
+                configuration = try Configuration.load()
+                smtp = try configuration.smtpConfiguration()
+            } catch {
+                fail("kyc-review: \(error)", ExitStatus.configuration)
+            }
+            guard let fromText = configuration.mailFrom, let from = Mailbox(parsing: fromText) else {
+                fail("kyc-review: KYC_MAIL_FROM must be a mailbox such as KYC <kyc@example.com>", ExitStatus.configuration)
+            }
+            CurlRuntime.initialise()
+            let message = MailMessage(
+                from: from,
+                to: [Mailbox(address: EmailAddress(self.to)!)],
+                subject: "kyc-review test message",
+                messageID: "<kyc-test.\(UUID().uuidString.lowercased())@\(from.address.domain)>",
+                date: Date(),
+                extraHeaders: [("Auto-Submitted", "auto-generated")],
+                text: "This is a test message from kyc-review: mail delivery works with this configuration.\n"
+            )
+            do {
+                let receipt = try await SMTPSender(configuration: smtp).send(message)
+                print("delivered to \(smtp.url) (TLS \(smtp.requireTLS ? "required" : "not required")): \(receipt.replyText)")
+            } catch {
+                var line = "kyc-review: not delivered: \(error.code)"
+                if let code = error.replyCode { line += ", reply \(code)" }
+                if let text = error.replyText { line += ": \(text.replacingOccurrences(of: "\n", with: " | "))" }
+                fail(line, error.isPermanent ? ExitStatus.badData : ExitStatus.unavailable)
+            }
+        }
+    }
+}
