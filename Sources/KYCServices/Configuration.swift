@@ -172,6 +172,16 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Configuration {
+    /// What sending mail needs: the From mailbox and the SMTP settings (the password read from its file).
+    public func mailSettings(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> (from: Mailbox, smtp: SMTPConfiguration) {
+        guard let text = self.mailFrom, let from = Mailbox(parsing: text) else {
+            throw ConfigurationError(problem: "must be a mailbox such as KYC <kyc@example.com>", key: "KYC_MAIL_FROM")
+        }
+        return (from, try self.smtpConfiguration(environment: environment))
+    }
+
     /// The SMTP settings for the mail adapter, the password read from its file.
     public func smtpConfiguration(
         environment: [String: String] = ProcessInfo.processInfo.environment

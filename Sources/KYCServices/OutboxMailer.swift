@@ -1,6 +1,6 @@
 import Foundation
 import KYCDomain
-public import KYCMail
+import KYCMail
 import KYCPostgres
 import KYCStore
 public import Logging
@@ -19,13 +19,10 @@ public struct OutboxMailer: Service {
 
     public init(
         configuration: Configuration,
-        smtp: SMTPConfiguration,
         heartbeat: Heartbeat? = nil,
         logger: Logger
     ) throws(ConfigurationError) {
-        guard let fromText = configuration.mailFrom, let from = Mailbox(parsing: fromText) else {
-            throw ConfigurationError(problem: "must be a mailbox such as KYC <kyc@example.com>", key: "KYC_MAIL_FROM")
-        }
+        let (from, smtp) = try configuration.mailSettings()
         self.loop = NotifiedWorkLoop(
             name: "mailer",
             channel: ChannelName("kyc_outbox")!,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KYCDomain
+import KYCMail
 import KYCPostgres
 import KYCServices
 import KYCStore
@@ -70,6 +71,17 @@ func withDatabase<Result>(_ body: (PostgresConnection) async throws -> Result) a
         default:
             fail("kyc-review: \(error)", ExitStatus.software)
         }
+    }
+}
+
+/// The From mailbox and SMTP settings, or one line on stderr and exit 78.
+func mailSettings() -> (from: Mailbox, smtp: SMTPConfiguration) {
+    do {
+        let settings = try Configuration.load().mailSettings()
+        CurlRuntime.initialise()
+        return settings
+    } catch {
+        fail("kyc-review: \(error)", ExitStatus.configuration)
     }
 }
 

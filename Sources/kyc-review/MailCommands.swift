@@ -23,18 +23,7 @@ struct MailCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let configuration: Configuration
-            let smtp: SMTPConfiguration
-            do {
-                configuration = try Configuration.load()
-                smtp = try configuration.smtpConfiguration()
-            } catch {
-                fail("kyc-review: \(error)", ExitStatus.configuration)
-            }
-            guard let fromText = configuration.mailFrom, let from = Mailbox(parsing: fromText) else {
-                fail("kyc-review: KYC_MAIL_FROM must be a mailbox such as KYC <kyc@example.com>", ExitStatus.configuration)
-            }
-            CurlRuntime.initialise()
+            let (from, smtp) = mailSettings()
             let message = MailMessage(
                 from: from,
                 to: [Mailbox(address: EmailAddress(self.to)!)],

@@ -81,18 +81,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func mail(_ report: Report) async throws {
-        let configuration: Configuration
-        let smtp: SMTPConfiguration
-        do {
-            configuration = try Configuration.load()
-            smtp = try configuration.smtpConfiguration()
-        } catch {
-            fail("kyc-review: \(error)", ExitStatus.configuration)
-        }
-        guard let fromText = configuration.mailFrom, let from = Mailbox(parsing: fromText) else {
-            fail("kyc-review: KYC_MAIL_FROM must be a mailbox to send the report", ExitStatus.configuration)
-        }
-        CurlRuntime.initialise()
+        let (from, smtp) = mailSettings()
         let message = MailMessage(
             from: from,
             to: self.mailTo.compactMap(EmailAddress.init).map { Mailbox(address: $0) },

@@ -26,7 +26,7 @@ let configuration: Configuration
 let smtp: SMTPConfiguration
 do {
     configuration = try Configuration.load()
-    smtp = try configuration.smtpConfiguration()
+    smtp = try configuration.mailSettings().smtp
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
     exit(78)  // EX_CONFIG
@@ -60,7 +60,7 @@ var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
 do {
     services.append(.init(service: CheckWorker(configuration: configuration, heartbeat: heartbeat, logger: logger)))
     services.append(
-        .init(service: try OutboxMailer(configuration: configuration, smtp: smtp, heartbeat: heartbeat, logger: logger))
+        .init(service: try OutboxMailer(configuration: configuration, heartbeat: heartbeat, logger: logger))
     )
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])

@@ -29,7 +29,7 @@ struct EndToEndTests {
         let logger = Logger(label: "kyc-reviewd-test")
         let services: [any Service] = [
             CheckWorker(configuration: configuration, logger: logger),
-            try OutboxMailer(configuration: configuration, smtp: try configuration.smtpConfiguration(), logger: logger),
+            try OutboxMailer(configuration: configuration, logger: logger),
         ]
         let group = ServiceGroup(services: services, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
