@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C shims: system libraries and nothing else.
@@ -51,7 +52,11 @@ let package = Package(
         .target(name: "DispatchExecutor", swiftSettings: strictSettings),
 
         // The domain core: applications, checks, MRZ, policy, decisions, email content. No I/O, no C.
-        .target(name: "KYCDomain", swiftSettings: strictSettings),
+        .target(
+            name: "KYCDomain",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            swiftSettings: strictSettings
+        ),
 
         // Adapters.
         .target(name: "KYCPostgres", dependencies: ["CLibPQ", "DispatchExecutor"], swiftSettings: strictSettings),

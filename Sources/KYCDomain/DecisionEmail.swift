@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 
 /// The facts an applicant's decision email is written from. No date of birth, document number or score is
 /// among them, so none can appear in an email.
@@ -38,97 +39,13 @@ public struct EmailContent: Sendable, Equatable {
     public var html: String
 }
 
-/// Renders decision emails in the applicant's locale where a template exists, in English otherwise.
+/// Renders decision emails (CONTRACT §5) with the built-in templates.
 public enum DecisionEmail {
-    /// The locales with templates.
-    public static let locales: Set<String> = ["en"]
+    /// The locales with built-in templates.
+    public static var locales: Set<String> { Set(EmailCatalog.byLocale.keys) }
 
     public static func render(_ notice: DecisionNotice) -> EmailContent {
-        // Only English so far; every other locale falls back to it (CONTRACT §5).
-        self.english(notice)
-    }
-
-    static func english(_ notice: DecisionNotice) -> EmailContent {
-        let reference = "Application reference: \(notice.applicationID)"
-        let greeting = notice.firstName.map { "Hello \($0)," } ?? "Hello,"
-        switch notice.outcome {
-        case .approved:
-            var paragraphs = [
-                greeting,
-                "Your identity verification is complete: your account is verified. You can now use every "
-                    + "service that requires a verified identity.",
-            ]
-            if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
-                paragraphs.append("A message from our review team: \(message)")
-            }
-            paragraphs += [reference, "Thank you."]
-            return EmailContent(
-                subject: "Your account is verified",
-                text: self.text(paragraphs),
-                html: self.html(title: "Your account is verified", paragraphs)
-            )
-        case .denied(let reason, let retry):
-            let next: String
-            switch retry {
-            case .final:
-                next = "This decision is final: you cannot submit a new application."
-            case .after(let date):
-                next = "You may try again from \(RetryTime.format(date))."
-            case .attemptsRemaining(let count):
-                next = "You may try again: you have \(count) \(count == 1 ? "attempt" : "attempts") remaining "
-                    + "in the current 24 hours."
-            }
-            var paragraphs = [
-                greeting,
-                "We could not verify your identity: \(self.englishReason(reason)).",
-                next,
-            ]
-            if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
-                paragraphs.append("A message from our review team: \(message)")
-            }
-            paragraphs.append(reference)
-            return EmailContent(
-                subject: "We could not verify your identity",
-                text: self.text(paragraphs),
-                html: self.html(title: "We could not verify your identity", paragraphs)
-            )
-        }
-    }
-
-    /// Each reason in plain words.
-    public static func englishReason(_ reason: ReasonCode) -> String {
-        switch reason {
-        case .sessionExpired: "taking the photos of your document and your selfie took longer than the 15 minutes allowed"
-        case .attemptLimit: "you have reached the limit of attempts allowed in 24 hours"
-        case .unsupportedDocument: "we do not accept this type of document from the country that issued it"
-        case .imageInvalid: "the photos of your document or your selfie were missing or could not be used"
-        case .mrzInvalid: "the machine-readable zone of your document could not be read or did not verify"
-        case .documentExpired: "your document has expired"
-        case .infoMismatch: "the details you entered do not match your document"
-        case .underage: "you must be at least 18 years old"
-        case .livenessFailed: "the liveness check during your selfie did not succeed"
-        case .faceMismatch: "your selfie does not match the photo on your document"
-        case .documentUnreadable: "your document could not be read"
-        case .suspectedFraud: "we were unable to verify your identity with the information provided"
-        case .duplicateIdentity: "this identity is already used by another account"
-        case .other: "your application did not meet our requirements"
-        }
-    }
-
-    static func text(_ paragraphs: [String]) -> String {
-        paragraphs.joined(separator: "\n\n") + "\n"
-    }
-
-    static func html(title: String, _ paragraphs: [String]) -> String {
-        let body = paragraphs.map { "<p>\(self.escape($0))</p>" }.joined(separator: "\n")
-        return """
-            <!DOCTYPE html>
-            <html><head><meta charset="utf-8"><title>\(self.escape(title))</title></head>
-            <body>
-            \(body)
-            </body></html>
-
-            """
+        EmailTemplates.builtIn.render(notice)
     }
 
     static func escape(_ text: String) -> String {
@@ -144,5 +61,131 @@ public enum DecisionEmail {
             }
         }
         return escaped
+    }
+}
+
+/// A template that does not compile, by name. Never carries applicant data: templates are the operator's.
+public struct TemplateError: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public var problem: String
+
+    public var description: String { "template \(self.name): \(self.problem)" }
+}
+
+/// The decision email templates in force: the built-in ones (`EmailCatalog`), each replaceable by an
+/// operator's own (`KYC_TEMPLATE_DIR/<locale>/<name>.mustache`) without a rebuild. Rendering is pure.
+public struct EmailTemplates: @unchecked Sendable {
+    // MustacheLibrary holds only parsed templates and is not mutated after init.
+    private let library: MustacheLibrary
+    private let names: Set<String>
+
+    /// The built-in templates alone.
+    public static let builtIn: EmailTemplates = try! EmailTemplates(overrides: [:])
+
+    /// The built-in templates with `overrides` (name → Mustache source, names as in `EmailCatalog`) put
+    /// over them; every template is compiled here, so a broken one is refused at start-up, by name.
+    public init(overrides: [String: String]) throws(TemplateError) {
+        var sources = EmailCatalog.templates
+        for (name, source) in overrides { sources[name] = source }
+        var library = MustacheLibrary()
+        for (name, source) in sources {
+            do {
+                try library.register(source, named: name)
+            } catch {
+                throw TemplateError(name: name, problem: "does not compile: \(error)")
+            }
+        }
+        self.library = library
+        self.names = Set(sources.keys)
+    }
+
+    /// The template's name for `locale`, falling back to the language, then to English.
+    func name(_ template: String, locale: String) -> String {
+        let tag = locale.lowercased().replacingOccurrences(of: "_", with: "-")
+        let language = String(tag.prefix { $0 != "-" })
+        for candidate in [tag, language] where self.names.contains("\(candidate)/\(template)") {
+            return "\(candidate)/\(template)"
+        }
+        return "en/\(template)"
+    }
+
+    func render(_ template: String, locale: String, _ context: [String: Any]) -> String {
+        self.library.render(context, withTemplate: self.name(template, locale: locale)) ?? ""
+    }
+
+    /// The language code used for the HTML part (`lang`) and the plural rules.
+    func language(_ locale: String) -> String {
+        let resolved = self.name("approval.text", locale: locale)
+        return String(resolved.prefix { $0 != "/" })
+    }
+
+    public func render(_ notice: DecisionNotice) -> EmailContent {
+        var context: [String: Any] = ["application_id": String(notice.applicationID)]
+        if let name = notice.firstName, !name.isEmpty { context["first_name"] = name }
+        if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
+            context["message"] = message
+        }
+        let kind: String
+        switch notice.outcome {
+        case .approved:
+            kind = "approval"
+        case .denied(let reason, let retry):
+            kind = "denial"
+            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", locale: notice.locale, [:]))
+            switch retry {
+            case .final:
+                context["final"] = true
+            case .after(let date):
+                context["retry_after"] = RetryTime.format(date)
+            case .attemptsRemaining(let count):
+                context["attempts_remaining"] = count
+                for category in ["one", "few", "many", "other"] {
+                    context[category] = PluralRule.category(count, language: self.language(notice.locale)) == category
+                }
+            }
+        }
+        let subject = Self.clean(self.render("\(kind).subject", locale: notice.locale, context))
+            .replacingOccurrences(of: "\n", with: " ")
+        let text = Self.clean(self.render("\(kind).text", locale: notice.locale, context)) + "\n"
+        let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+        let html = self.library.render(
+            ["lang": self.language(notice.locale), "subject": subject, "paragraphs": paragraphs],
+            withTemplate: self.names.contains("\(self.language(notice.locale))/layout.html")
+                ? "\(self.language(notice.locale))/layout.html" : "layout.html"
+        ) ?? ""
+        return EmailContent(subject: subject, text: text, html: html)
+    }
+
+    /// Trailing spaces off every line, at most one blank line in a row, no blank lines at the ends: the
+    /// sections a template leaves empty leave no gaps.
+    static func clean(_ text: String) -> String {
+        var lines: [String] = []
+        for raw in text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = String(raw)
+            while line.last == " " || line.last == "\t" { line.removeLast() }
+            if line.isEmpty && (lines.last?.isEmpty ?? true) { continue }
+            lines.append(line)
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// CLDR's plural categories for counts, for the languages with built-in templates (and `other` for the rest).
+public enum PluralRule {
+    public static func category(_ count: Int, language: String) -> String {
+        switch language {
+        case "ru", "uk":
+            if count % 10 == 1 && count % 100 != 11 { return "one" }
+            if (2...4).contains(count % 10) && !(12...14).contains(count % 100) { return "few" }
+            return "many"
+        case "fr", "pt":
+            return count == 0 || count == 1 ? "one" : "other"
+        case "zh", "ja", "ko", "tr":
+            return "other"
+        default:
+            return count == 1 ? "one" : "other"
+        }
     }
 }

@@ -23,6 +23,8 @@ public struct Configuration: Sendable, Equatable {
     public var smtpConnectTimeout: Duration = .seconds(10)
     public var smtpResponseTimeout: Duration = .seconds(30)
     public var smtpTotalTimeout: Duration = .seconds(120)
+    /// A folder of the operator's own email templates (`<locale>/<name>.mustache`); nil: the built-in ones.
+    public var templateDirectory: String?
     /// Where to write Prometheus metrics for node_exporter's textfile collector; nil writes none.
     public var metricsFile: String?
     /// This instance's name in leases; by default host name and process id.
@@ -45,7 +47,7 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: Set<String> = [
         "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
-        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE",
+        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE", "KYC_TEMPLATE_DIR",
         "KYC_SMTP_CONNECT_TIMEOUT_SECONDS", "KYC_SMTP_RESPONSE_TIMEOUT_SECONDS", "KYC_SMTP_TOTAL_TIMEOUT_SECONDS",
     ]
 
@@ -116,6 +118,7 @@ public struct Configuration: Sendable, Equatable {
         if let seconds = try positive("KYC_CHECK_LEASE_SECONDS") { configuration.checkLease = .seconds(seconds) }
         if let instance = nonEmpty("KYC_INSTANCE_ID") { configuration.instanceID = instance }
         configuration.metricsFile = nonEmpty("KYC_METRICS_FILE")
+        configuration.templateDirectory = nonEmpty("KYC_TEMPLATE_DIR")
         if let seconds = try positive("KYC_SMTP_CONNECT_TIMEOUT_SECONDS") { configuration.smtpConnectTimeout = .seconds(seconds) }
         if let seconds = try positive("KYC_SMTP_RESPONSE_TIMEOUT_SECONDS") { configuration.smtpResponseTimeout = .seconds(seconds) }
         if let seconds = try positive("KYC_SMTP_TOTAL_TIMEOUT_SECONDS") { configuration.smtpTotalTimeout = .seconds(seconds) }
@@ -221,6 +224,7 @@ extension Configuration {
             ("KYC_MAIL_LIFETIME_SECONDS", seconds(self.mailLifetime)),
             ("KYC_INSTANCE_ID", self.instanceID),
             ("KYC_METRICS_FILE", self.metricsFile),
+            ("KYC_TEMPLATE_DIR", self.templateDirectory ?? "(built-in templates)"),
         ]
         return lines.map { "\($0.0)=\($0.1 ?? "(unset)")" }.joined(separator: "\n")
     }

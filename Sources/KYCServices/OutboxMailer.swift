@@ -14,6 +14,7 @@ public struct OutboxMailer: Service {
     private let configuration: Configuration
     private let from: Mailbox
     private let sender: SMTPSender
+    private let templates: EmailTemplates
     private let backoff = DeliveryBackoff()
     private let logger: Logger
 
@@ -23,6 +24,7 @@ public struct OutboxMailer: Service {
         logger: Logger
     ) throws(ConfigurationError) {
         let (from, smtp) = try configuration.mailSettings()
+        self.templates = try configuration.emailTemplates()
         self.loop = NotifiedWorkLoop(
             name: "mailer",
             channel: ChannelName("kyc_outbox")!,
@@ -81,7 +83,7 @@ public struct OutboxMailer: Service {
         guard let recipient = EmailAddress(email.recipient) else {
             return .failure(SMTPError(code: .invalidAddress, replyText: "invalid recipient address"))
         }
-        let content = DecisionEmail.render(email.notice)
+        let content = self.templates.render(email.notice)
         let message = MailMessage(
             from: self.from,
             to: [Mailbox(displayName: email.recipientName, address: recipient)],

@@ -171,6 +171,37 @@ struct EndToEndTests {
         }
     }
 
+    @Test func anOperatorsTemplateDirectoryChangesTheEmailWithoutARebuild() async throws {
+        let database = try await TestServers.freshDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-templates-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("de"), withIntermediateDirectories: true)
+        try "Willkommen bei der Börse".write(to: directory.appendingPathComponent("de/approval.subject.mustache"), atomically: true, encoding: .utf8)
+        let recipient = "template-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await withDaemon(database, configure: { $0.templateDirectory = directory.path }) {
+            var document = Fixtures.ownLicence("TPL\(UUID().uuidString.prefix(6))")
+            document["email"] = recipient
+            document["locale"] = "de"
+            _ = try await submit(document, to: database)
+            let message = try #require(try await receivedMessages(for: recipient, waitingUpTo: 20).first)
+            #expect(RFC2047.decode(headers(message)["subject"] ?? "") == "Willkommen bei der Börse")
+            #expect(QuotedPrintableDecoder.decode(String(decoding: message, as: UTF8.self)).contains("Ihr Konto ist verifiziert"))
+        }
+    }
+
+    @Test func aBrokenOrUnknownTemplateStopsTheMailerAtStartUp() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-templates-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("en"), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.mailFrom = "kyc@exchange.example"
+        configuration.smtpURL = "smtp://127.0.0.1:25"
+        configuration.templateDirectory = directory.path
+        try "{{#open}}".write(to: directory.appendingPathComponent("en/denial.text.mustache"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, logger: Logger(label: "test")) }
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("en/denial.text.mustache"))
+        try "x".write(to: directory.appendingPathComponent("en/approvl.subject.mustache"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, logger: Logger(label: "test")) }
+    }
+
     @Test func routesAnInconclusiveLivenessToReviewWithoutEmail() async throws {
         let database = try await TestServers.freshDatabase()
         let recipient = "review-\(UUID().uuidString.prefix(8).lowercased())@example.com"
