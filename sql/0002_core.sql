@@ -386,7 +386,8 @@ BEGIN
     END IF;
 
     v_email := kyc.field_text(submission -> 'email', 'email', true, 254);
-    IF v_email !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$'
+    -- The local part ASCII; the domain may be internationalised (the mailer sends its A-label form).
+    IF v_email !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]{1,64}@[[:alnum:]]([[:alnum:]-]{0,61}[[:alnum:]])?(\.[[:alnum:]]([[:alnum:]-]{0,61}[[:alnum:]])?)+$'
        OR split_part(v_email, '@', 1) ~ '(^\.|\.$|\.\.)' THEN
         PERFORM kyc.invalid_field('email', 'must be an email address');
     END IF;

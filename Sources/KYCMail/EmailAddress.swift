@@ -1,5 +1,6 @@
-/// A mailbox address checked before it reaches libcurl or a header: ASCII, one `@`, an RFC 5321 local part
-/// of at most 64 characters and a domain of letters, digits and hyphens.
+/// A mailbox address checked before it reaches libcurl or a header: one `@`, an ASCII RFC 5321 local part
+/// of at most 64 characters, and a domain of letters, digits and hyphens. An internationalised domain is
+/// kept in its A-label form (`bücher.example` → `xn--bcher-kva.example`), which every server accepts.
 ///
 /// CR, LF, NUL, spaces and angle brackets can never pass, so an address cannot become an SMTP command
 /// (libcurl writes a recipient onto the wire as it is given) or a second header.
@@ -8,12 +9,16 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     public let domain: String
 
     public init?(_ address: String) {
-        guard address.utf8.count <= 254, let at = address.lastIndex(of: "@") else { return nil }
+        guard let at = address.lastIndex(of: "@") else { return nil }
         let local = address[..<at]
-        let domain = address[address.index(after: at)...]
-        guard Self.isValidLocalPart(local), Self.isValidDomain(domain) else { return nil }
+        let given = String(address[address.index(after: at)...])
+        guard given.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f && !(0x80...0x9f).contains($0.value) }),
+            let domain = given.unicodeScalars.allSatisfy(\.isASCII) ? given : IDNA.asciiDomain(given),
+            local.utf8.count + 1 + domain.utf8.count <= 254,
+            Self.isValidLocalPart(local), Self.isValidDomain(Substring(domain))
+        else { return nil }
         self.localPart = String(local)
-        self.domain = String(domain)
+        self.domain = domain
     }
 
     static let localCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")

@@ -100,6 +100,20 @@ struct SMTPClientTests {
         #expect(EmailAddress(address) == nil)
     }
 
+    @Test(arguments: [
+        ("a@bücher.example", "a@xn--bcher-kva.example"), ("a@München.DE", "a@xn--mnchen-3ya.de"),
+        ("a@例え.テスト", "a@xn--r8jz45g.xn--zckzah"), ("a@xn--bcher-kva.example", "a@xn--bcher-kva.example"),
+    ])
+    func keepsAnInternationalDomainInItsALabelForm(address: String, expected: String) {
+        #expect(EmailAddress(address)?.description == expected)
+    }
+
+    @Test func refusesAnInternationalLocalPartAndControlCharactersInADomain() {
+        #expect(EmailAddress("zoë@example.com") == nil, "that would need SMTPUTF8")
+        #expect(EmailAddress("a@bücher\u{0085}.example") == nil)
+        #expect(EmailAddress("a@bü cher.example") == nil)
+    }
+
     @Test func acceptsOrdinaryAddresses() {
         #expect(EmailAddress("first.last+tag@sub.example.co.uk")?.domain == "sub.example.co.uk")
     }

@@ -202,6 +202,18 @@ struct EndToEndTests {
         #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, logger: Logger(label: "test")) }
     }
 
+    @Test func anInternationalisedDomainIsDeliveredInItsALabelForm() async throws {
+        let database = try await TestServers.freshDatabase()
+        let local = "idn-\(UUID().uuidString.prefix(8).lowercased())"
+        try await withDaemon(database) {
+            var document = Fixtures.ownLicence("IDN\(UUID().uuidString.prefix(6))")
+            document["email"] = "\(local)@bücher.example"
+            _ = try await submit(document, to: database)
+            let message = try #require(try await receivedMessages(for: "\(local)@xn--bcher-kva.example", waitingUpTo: 20).first)
+            #expect(headers(message)["to"]?.hasSuffix("<\(local)@xn--bcher-kva.example>") == true)
+        }
+    }
+
     @Test func routesAnInconclusiveLivenessToReviewWithoutEmail() async throws {
         let database = try await TestServers.freshDatabase()
         let recipient = "review-\(UUID().uuidString.prefix(8).lowercased())@example.com"
