@@ -73,7 +73,8 @@ class SpoolHandler:
         eml = os.path.join(self.spool, name + ".eml")
         meta = os.path.join(self.spool, name + ".json")
         with open(meta + ".tmp", "w") as f:
-            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos}, f)
+            json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                       "peer_port": session.peer[1] if session.peer else None}, f)
         os.rename(meta + ".tmp", meta)
         with open(eml + ".tmp", "wb") as f:
             f.write(envelope.original_content)

@@ -31,6 +31,8 @@ public struct Configuration: Sendable, Equatable {
     public var instanceID: String = Configuration.defaultInstanceID
     /// Emails claimed per batch.
     public var mailBatchSize: Int = 50
+    /// SMTP connections the mailer sends a batch over at once, each reused across messages.
+    public var mailConnections: Int = 2
     /// How long a claimed email is leased to its sender before another may retry it.
     public var mailLease: Duration = .seconds(300)
     /// How long an undeliverable email is retried before it is given up (an MTA's queue lifetime).
@@ -47,7 +49,7 @@ public struct Configuration: Sendable, Equatable {
     public static let keys: Set<String> = [
         "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
-        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE", "KYC_TEMPLATE_DIR",
+        "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE", "KYC_TEMPLATE_DIR", "KYC_MAIL_CONNECTIONS",
         "KYC_SMTP_CONNECT_TIMEOUT_SECONDS", "KYC_SMTP_RESPONSE_TIMEOUT_SECONDS", "KYC_SMTP_TOTAL_TIMEOUT_SECONDS",
     ]
 
@@ -123,6 +125,7 @@ public struct Configuration: Sendable, Equatable {
         if let seconds = try positive("KYC_SMTP_RESPONSE_TIMEOUT_SECONDS") { configuration.smtpResponseTimeout = .seconds(seconds) }
         if let seconds = try positive("KYC_SMTP_TOTAL_TIMEOUT_SECONDS") { configuration.smtpTotalTimeout = .seconds(seconds) }
         if let size = try positive("KYC_MAIL_BATCH_SIZE") { configuration.mailBatchSize = size }
+        if let count = try positive("KYC_MAIL_CONNECTIONS") { configuration.mailConnections = min(count, 32) }
         if let seconds = try positive("KYC_MAIL_LEASE_SECONDS") { configuration.mailLease = .seconds(seconds) }
         if let seconds = try positive("KYC_MAIL_LIFETIME_SECONDS") { configuration.mailLifetime = .seconds(seconds) }
         if let url = configuration.smtpURL {
@@ -220,6 +223,7 @@ extension Configuration {
             ("KYC_CHECK_BATCH_SIZE", String(self.checkBatchSize)),
             ("KYC_CHECK_LEASE_SECONDS", seconds(self.checkLease)),
             ("KYC_MAIL_BATCH_SIZE", String(self.mailBatchSize)),
+            ("KYC_MAIL_CONNECTIONS", String(self.mailConnections)),
             ("KYC_MAIL_LEASE_SECONDS", seconds(self.mailLease)),
             ("KYC_MAIL_LIFETIME_SECONDS", seconds(self.mailLifetime)),
             ("KYC_INSTANCE_ID", self.instanceID),

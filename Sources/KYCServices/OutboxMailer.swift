@@ -13,7 +13,7 @@ public struct OutboxMailer: Service {
     private let loop: NotifiedWorkLoop
     private let configuration: Configuration
     private let from: Mailbox
-    private let sender: SMTPSender
+    private let senders: [SMTPSender]
     private let templates: EmailTemplates
     private let backoff = DeliveryBackoff()
     private let logger: Logger
@@ -35,7 +35,7 @@ public struct OutboxMailer: Service {
         )
         self.configuration = configuration
         self.from = from
-        self.sender = SMTPSender(configuration: smtp)
+        self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
         self.logger = logger
     }
 
@@ -53,21 +53,37 @@ public struct OutboxMailer: Service {
             on: connection
         )
         guard !emails.isEmpty else { return 0 }
+        // Each connection takes every n-th email and sends its share in order, reusing its connection.
+        let shares = self.senders.indices.map { index in
+            stride(from: index, to: emails.count, by: self.senders.count).map { emails[$0] }
+        }
+        let results = await withTaskGroup(of: [DeliveryResult].self) { group in
+            for (sender, share) in zip(self.senders, shares) where !share.isEmpty {
+                group.addTask { await self.deliver(share, over: sender) }
+            }
+            return await group.reduce(into: [DeliveryResult]()) { $0 += $1 }
+        }
+        try await outbox.record(results, on: connection)
+        return emails.count
+    }
+
+    /// Sends `emails` in order over one connection. Once the server proves unreachable, the rest are
+    /// rescheduled without waiting out a connect timeout each.
+    func deliver(_ emails: [OutboxEmail], over sender: SMTPSender) async -> [DeliveryResult] {
         var results: [DeliveryResult] = []
         var serverDown: SMTPError?
         for email in emails {
             if let serverDown {
-                // The server is unreachable: do not wait out a connect timeout per email.
                 results.append(self.retryOrGiveUp(email, error: serverDown))
                 continue
             }
-            let result = await self.deliver(email)
-            if case .failure(let error) = result {
+            switch await self.deliver(email, over: sender) {
+            case .failure(let error):
                 if error.code == .connectionFailed || error.code == .timeout || error.code == .tlsFailed {
                     serverDown = error
                 }
                 results.append(error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error))
-            } else if case .success(let receipt) = result {
+            case .success(let receipt):
                 results.append(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
                 self.logger.info(
                     "email.sent",
@@ -75,11 +91,10 @@ public struct OutboxMailer: Service {
                 )
             }
         }
-        try await outbox.record(results, on: connection)
-        return emails.count
+        return results
     }
 
-    func deliver(_ email: OutboxEmail) async -> Result<SMTPReceipt, SMTPError> {
+    func deliver(_ email: OutboxEmail, over sender: SMTPSender) async -> Result<SMTPReceipt, SMTPError> {
         guard let recipient = EmailAddress(email.recipient) else {
             return .failure(SMTPError(code: .invalidAddress, replyText: "invalid recipient address"))
         }
@@ -95,7 +110,7 @@ public struct OutboxMailer: Service {
             html: content.html
         )
         do {
-            return .success(try await self.sender.send(message))
+            return .success(try await sender.send(message))
         } catch {
             return .failure(error)
         }

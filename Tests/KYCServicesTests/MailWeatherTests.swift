@@ -85,6 +85,21 @@ struct MailWeatherTests {
         }
     }
 
+    @Test func aBatchIsSentOverSeveralReusedConnections() async throws {
+        let database = try await TestServers.freshDatabase()
+        let recipients = (0..<24).map { _ in address("parallel") }
+        // Submitted before the daemon starts, so that one batch holds them all.
+        for recipient in recipients { _ = try await EndToEndTests().submit(denial(for: recipient), to: database) }
+        try await EndToEndTests().withDaemon(database, configure: { $0.mailConnections = 3 }) {
+            for recipient in recipients {
+                let received = try await receivedMessages(for: recipient, waitingUpTo: 20)
+                #expect(received.count == 1)
+            }
+        }
+        let connections = try connectionsUsed(for: recipients)
+        #expect(connections.count == 3, "three connections, each reused: \(connections.count)")
+    }
+
     @Test func aServerSlowerThanTheResponseTimeoutIsRetriedLater() async throws {
         let database = try await TestServers.freshDatabase()
         let slow = address("slow")

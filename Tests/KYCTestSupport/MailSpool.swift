@@ -20,3 +20,18 @@ public func receivedMessages(for recipient: String, waitingUpTo seconds: Double 
     }
 }
 
+
+/// The client ports the mail sink saw for these recipients' messages: one per SMTP connection.
+public func connectionsUsed(for recipients: [String]) throws -> Set<Int> {
+    let spool = try TestServers.mailSpool()
+    var ports: Set<Int> = []
+    for name in try FileManager.default.contentsOfDirectory(atPath: spool) where name.hasSuffix(".json") {
+        guard let data = FileManager.default.contents(atPath: spool + "/" + name),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let to = object["rcpt_tos"] as? [String], !Set(to).isDisjoint(with: recipients),
+            let port = object["peer_port"] as? Int
+        else { continue }
+        ports.insert(port)
+    }
+    return ports
+}
