@@ -13,12 +13,13 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test leakcheck unit-check
+.PHONY: help deps services stop build run test leakcheck unit-check bench
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
 	@echo "make test    start the servers, run every test against them, stop them"
 	@echo "make stop    stop the servers"
+	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
@@ -81,3 +82,6 @@ unit-check:
 	[ -n "$$exposure" ] || { echo "unit-check: no exposure score" >&2; exit 1; }
 	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
 	echo "unit-check: verify clean, exposure $$exposure"
+
+bench: deps
+	bench/run
