@@ -149,36 +149,52 @@ public enum HeaderEncoder {
     }
 }
 
-/// Quoted-printable (RFC 2045) with CRLF line endings and soft breaks before 76 characters.
+/// Quoted-printable (RFC 2045) with CRLF line endings and soft breaks before 76 characters. Works on the
+/// UTF-8 bytes directly: it runs for every email's two parts.
 public enum QuotedPrintable {
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
     public static func encode(_ text: String) -> String {
-        let normalised = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        var output = ""
-        for line in normalised.split(separator: "\n", omittingEmptySubsequences: false) {
-            var encodedLine = ""
-            var lineLength = 0
-            let bytes = Array(line.utf8)
-            for (index, byte) in bytes.enumerated() {
-                let isLast = index == bytes.count - 1
-                var token: String
-                if (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !isLast) {
-                    token = String(UnicodeScalar(byte))
-                } else {
-                    token = "=" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-                }
-                // A line starting with a dot is left to SMTP's dot-stuffing; "From " needs nothing in QP.
-                if lineLength + token.utf8.count > 75 {
-                    encodedLine += "=\r\n"
-                    lineLength = 0
-                }
-                encodedLine += token
-                lineLength += token.utf8.count
+        let input = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count + input.count / 8 + 16)
+        var lineLength = 0
+        var index = 0
+        func emit(_ token: UnsafeBufferPointer<UInt8>) {
+            if lineLength + token.count > 75 {
+                output.append(contentsOf: [UInt8(ascii: "="), 13, 10])
+                lineLength = 0
             }
-            output += encodedLine + "\r\n"
+            output.append(contentsOf: token)
+            lineLength += token.count
         }
-        // The split leaves one empty line after a trailing newline: drop its CRLF.
-        if normalised.hasSuffix("\n") { output.removeLast(2) }
-        return output
+        while index < input.count {
+            let byte = input[index]
+            // CRLF, a lone LF or a lone CR: one line break.
+            if byte == 10 || byte == 13 {
+                output.append(contentsOf: [13, 10])
+                lineLength = 0
+                index += (byte == 13 && index + 1 < input.count && input[index + 1] == 10) ? 2 : 1
+                continue
+            }
+            let next = index + 1 < input.count ? input[index + 1] : 10
+            let endOfLine = next == 10 || next == 13
+            if (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !endOfLine) {
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { buffer in
+                    buffer[0] = byte
+                    emit(UnsafeBufferPointer(buffer))
+                }
+            } else {
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3) { buffer in
+                    buffer[0] = UInt8(ascii: "=")
+                    buffer[1] = hex[Int(byte >> 4)]
+                    buffer[2] = hex[Int(byte & 0x0F)]
+                    emit(UnsafeBufferPointer(buffer))
+                }
+            }
+            index += 1
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }
 
