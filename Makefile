@@ -24,7 +24,7 @@ help:
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 deps:
-	missing=()
+	@missing=()
 	for package in $(APT_PACKAGES); do
 		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$$package")
 	done
@@ -48,7 +48,7 @@ run: build services
 	scripts/demo
 
 test: deps
-	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	@swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	scripts/dev-services start
 	trap 'scripts/dev-services stop' EXIT
 	source var/env

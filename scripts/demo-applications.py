@@ -65,7 +65,7 @@ def variant(name, **changes):
 # Approved: every check passes.
 print(json.dumps(ada))
 # Denied, session_expired: 20 minutes from session start to submission.
-print(json.dumps(variant("slow", session_started_at=at(20))))
+print(json.dumps(variant("late", session_started_at=at(20))))
 # Denied, underage (final): a US driver's licence of a 16-year-old.
 young = variant("young")
 young["basic_info"] = dict(young["basic_info"], date_of_birth="%d-01-01" % (submitted.year - 16), nationality="US",
