@@ -656,6 +656,17 @@ CREATE INDEX email_outbox_failed ON kyc.email_outbox (failed_at) WHERE status = 
 CREATE INDEX email_outbox_pending_created ON kyc.email_outbox (created_at) WHERE status = 'pending';
 CREATE INDEX audit_log_leases ON kyc.audit_log (application_id, actor, at) WHERE action = 'leased';
 
+-- The last three characters of an identifier, the rest hidden: enough to tell two documents apart.
+CREATE FUNCTION kyc.mask(p_value text) RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN p_value IS NULL THEN NULL
+                WHEN length(p_value) <= 3 THEN repeat('*', length(p_value))
+                ELSE repeat('*', length(p_value) - 3) || right(p_value, 3) END
+$$;
+
 -- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
 CREATE FUNCTION kyc.application_view(p_application_id bigint) RETURNS jsonb
 LANGUAGE sql
@@ -670,6 +681,22 @@ AS $$
         'session_started_at', a.session_started_at,
         'received_at', a.received_at,
         'document', jsonb_build_object('type', a.document_type, 'issuing_country', a.issuing_country),
+        -- The evidence a reviewer weighs. Identifiers are masked here (last three characters);
+        -- kyc.reveal_application shows them and audits that it did.
+        'submission', jsonb_build_object(
+            'basic_info', a.payload -> 'basic_info',
+            'document', jsonb_build_object(
+                'type', a.payload #> '{document,type}',
+                'issuing_country', a.payload #> '{document,issuing_country}',
+                'number', kyc.mask(a.payload #>> '{document,number}'),
+                'expiry_date', a.payload #> '{document,expiry_date}',
+                'mrz', CASE WHEN a.payload #> '{document,mrz}' IS NOT NULL THEN to_jsonb('(masked)'::text) END,
+                'images', a.payload #> '{document,images}'),
+            'selfie', a.payload -> 'selfie',
+            'face_match_score', a.payload -> 'face_match_score',
+            'liveness', a.payload -> 'liveness',
+            'capture_channel', a.payload -> 'capture_channel',
+            'locale', a.payload -> 'locale'),
         'lease', CASE WHEN a.lease_expires_at > now()
                       THEN jsonb_build_object('holder', a.lease_holder, 'expires_at', a.lease_expires_at) END,
         'checks', coalesce((
@@ -723,6 +750,31 @@ $$;
 
 CREATE INDEX check_results_recorded_at ON kyc.check_results (recorded_at);
 
+-- The application view with its identifiers shown (document number, MRZ), for a reviewer who needs them;
+-- every reveal is in the audit trail.
+CREATE FUNCTION kyc.reveal_application(p_application_id bigint) RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_view jsonb;
+    v_payload jsonb;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    SELECT payload INTO v_payload FROM kyc.applications WHERE id = p_application_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    v_view := kyc.application_view(p_application_id);
+    v_view := jsonb_set(v_view, '{submission,document,number}', coalesce(v_payload #> '{document,number}', 'null'));
+    v_view := jsonb_set(v_view, '{submission,document,mrz}', coalesce(v_payload #> '{document,mrz}', 'null'));
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'revealed', p_application_id, jsonb_build_object('fields', jsonb_build_array('document.number', 'document.mrz')));
+    RETURN v_view;
+END
+$$;
+
 CREATE INDEX email_outbox_sent_at ON kyc.email_outbox (sent_at) WHERE status = 'sent';
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA kyc FROM PUBLIC;
@@ -740,3 +792,5 @@ GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.report(timestamptz, timestamptz, integer) TO kyc_reporter, kyc_reviewer, kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.check_outcomes_24h() TO kyc_reporter, kyc_reviewer, kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.reveal_application(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.mask(text) TO kyc_reviewer;

@@ -17,6 +17,39 @@ enum ApplicationText {
         var lines: [String] = []
         lines.append("application \(text(object["id"]))  account \(text(object["account_id"]))  status \(text(object["status"]))")
         lines.append("submitted \(text(object["submitted_at"]))  session started \(text(object["session_started_at"]))")
+        if let submission = object["submission"] as? [String: Any] {
+            let info = submission["basic_info"] as? [String: Any] ?? [:]
+            let document = submission["document"] as? [String: Any] ?? [:]
+            lines.append("")
+            lines.append("applicant: \(text(info["first_name"])) \(text(info["last_name"])), born \(text(info["date_of_birth"]))")
+            lines.append("  nationality \(text(info["nationality"])), resident in \(text(info["country_of_residence"]))")
+            if let address = info["address"] as? String {
+                for (index, part) in TextTable.wrap(address, width: 66).enumerated() {
+                    lines.append((index == 0 ? "  address " : "          ") + part)
+                }
+            }
+            lines.append(
+                "document: \(text(document["type"])) from \(text(document["issuing_country"])), number \(text(document["number"])), "
+                    + "expires \(text(document["expiry_date"]))"
+            )
+            if let mrz = document["mrz"] as? String {
+                lines.append("  mrz")
+                for line in mrz.split(separator: "\n") { lines.append("    \(line)") }
+            }
+            var images = (document["images"] as? [[String: Any]] ?? []).map { ("image \(text($0["side"]))", $0) }
+            if let selfie = submission["selfie"] as? [String: Any] { images.append(("selfie", selfie)) }
+            for (label, image) in images {
+                lines.append(
+                    "  \(label): \(text(image["mime"])) \(text(image["width"]))x\(text(image["height"])), "
+                        + "\(text(image["bytes"])) bytes"
+                )
+                lines.append("    \(text(image["ref"]))")
+            }
+            lines.append(
+                "face match \(text(submission["face_match_score"])), liveness \(text(submission["liveness"])), "
+                    + "via \(text(submission["capture_channel"]))"
+            )
+        }
         lines.append("")
         lines.append("checks:")
         for check in object["checks"] as? [[String: Any]] ?? [] {

@@ -145,9 +145,12 @@ struct Show: AsyncParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Flag(help: "Show the document number and MRZ unmasked (recorded in the audit trail).")
+    var reveal = false
+
     func run() async throws {
-        let id = self.id
-        let json = try await withDatabase { try await Applications().view(id, on: $0) }
+        let (id, reveal) = (self.id, self.reveal)
+        let json = try await withDatabase { try await Applications().view(id, reveal: reveal, on: $0) }
         switch self.format {
         case .json:
             print(json)

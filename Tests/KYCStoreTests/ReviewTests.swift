@@ -143,6 +143,26 @@ struct ReviewTests {
         await connection.close()
     }
 
+    @Test func showMasksIdentifiersUnlessARevealWhichIsAudited() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let connection = try await database.connect(role: try await makeReviewer(in: database))
+        let masked = try await Applications().view(id, on: connection)
+        #expect(masked.contains("\"number\": \"******2C3\""))
+        #expect(!masked.contains("L898902C3"))
+        #expect(masked.contains("\"first_name\": \"Ada\""), "the evidence a reviewer weighs is there")
+        let revealed = try await Applications().view(id, reveal: true, on: connection)
+        #expect(revealed.contains("L898902C3"))
+        let audit = try await connection.query(
+            "SELECT count(*) AS n FROM kyc.audit_log WHERE application_id = $1 AND action = 'revealed'", [id]
+        ).single().decode("n", as: Int.self)
+        #expect(audit == 1)
+        await connection.close()
+        let reporter = try await database.connect(role: "kyc_reporter")
+        await #expect(throws: StoreError.self) { try await Applications().view(id, reveal: true, on: reporter) }
+        await reporter.close()
+    }
+
     @Test func theReportCarriesTheContractsKeys() async throws {
         let database = try await TestServers.freshDatabase()
         _ = try await applicationInReview(database)
