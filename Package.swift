@@ -110,6 +110,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // A probe for the mail benchmark: rendering and encoding alone, no I/O.
+        .executableTarget(
+            name: "mail-render-probe",
+            dependencies: ["KYCDomain", "KYCMail"],
+            path: "Tools/mail-render-probe",
+            swiftSettings: strictSettings
+        ),
+
         // Tests mirror the source targets; KYCTestSupport finds the servers `make test` started.
         .target(
             name: "KYCTestSupport",

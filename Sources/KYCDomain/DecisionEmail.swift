@@ -78,6 +78,8 @@ public struct EmailTemplates: @unchecked Sendable {
     // MustacheLibrary holds only parsed templates and is not mutated after init.
     private let library: MustacheLibrary
     private let names: Set<String>
+    /// The locales with at least one template.
+    private let locales: Set<String>
 
     /// The built-in templates alone.
     public static let builtIn: EmailTemplates = try! EmailTemplates(overrides: [:])
@@ -97,29 +99,25 @@ public struct EmailTemplates: @unchecked Sendable {
         }
         self.library = library
         self.names = Set(sources.keys)
+        self.locales = Set(sources.keys.compactMap { name in name.firstIndex(of: "/").map { String(name[..<$0]) } })
     }
 
-    /// The template's name for `locale`, falling back to the language, then to English.
-    func name(_ template: String, locale: String) -> String {
-        let tag = locale.lowercased().replacingOccurrences(of: "_", with: "-")
+    /// The locale whose templates serve `locale`: the full tag, else its language, else English. Resolved once
+    /// per email; each template still falls back to English on its own when the locale lacks it.
+    func resolve(_ locale: String) -> String {
+        let tag = String(locale.lowercased().map { $0 == "_" ? "-" : $0 })
+        if self.locales.contains(tag) { return tag }
         let language = String(tag.prefix { $0 != "-" })
-        for candidate in [tag, language] where self.names.contains("\(candidate)/\(template)") {
-            return "\(candidate)/\(template)"
-        }
-        return "en/\(template)"
+        return self.locales.contains(language) ? language : "en"
     }
 
-    func render(_ template: String, locale: String, _ context: [String: Any]) -> String {
-        self.library.render(context, withTemplate: self.name(template, locale: locale)) ?? ""
-    }
-
-    /// The language code used for the HTML part (`lang`) and the plural rules.
-    func language(_ locale: String) -> String {
-        let resolved = self.name("approval.text", locale: locale)
-        return String(resolved.prefix { $0 != "/" })
+    func render(_ template: String, in locale: String, _ context: [String: Any]) -> String {
+        let name = "\(locale)/\(template)"
+        return self.library.render(context, withTemplate: self.names.contains(name) ? name : "en/\(template)") ?? ""
     }
 
     public func render(_ notice: DecisionNotice) -> EmailContent {
+        let locale = self.resolve(notice.locale)
         var context: [String: Any] = ["application_id": String(notice.applicationID)]
         if let name = notice.firstName, !name.isEmpty { context["first_name"] = name }
         if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
@@ -131,7 +129,7 @@ public struct EmailTemplates: @unchecked Sendable {
             kind = "approval"
         case .denied(let reason, let retry):
             kind = "denial"
-            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", locale: notice.locale, [:]))
+            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", in: locale, [:]))
             switch retry {
             case .final:
                 context["final"] = true
@@ -139,31 +137,35 @@ public struct EmailTemplates: @unchecked Sendable {
                 context["retry_after"] = RetryTime.format(date)
             case .attemptsRemaining(let count):
                 context["attempts_remaining"] = count
-                for category in ["one", "few", "many", "other"] {
-                    context[category] = PluralRule.category(count, language: self.language(notice.locale)) == category
-                }
+                let category = PluralRule.category(count, language: String(locale.prefix { $0 != "-" }))
+                for name in ["one", "few", "many", "other"] { context[name] = category == name }
             }
         }
-        let subject = Self.clean(self.render("\(kind).subject", locale: notice.locale, context))
-            .replacingOccurrences(of: "\n", with: " ")
-        let text = Self.clean(self.render("\(kind).text", locale: notice.locale, context)) + "\n"
-        let paragraphs = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
-        let html = self.library.render(
-            ["lang": self.language(notice.locale), "subject": subject, "paragraphs": paragraphs],
-            withTemplate: self.names.contains("\(self.language(notice.locale))/layout.html")
-                ? "\(self.language(notice.locale))/layout.html" : "layout.html"
-        ) ?? ""
+        let subject = String(Self.clean(self.render("\(kind).subject", in: locale, context)).map { $0 == "\n" ? " " : $0 })
+        let text = Self.clean(self.render("\(kind).text", in: locale, context)) + "\n"
+        var paragraphs: [String] = []
+        var current: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+                current = []
+            } else {
+                current.append(line)
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current.joined(separator: "\n")) }
+        let layout = self.names.contains("\(locale)/layout.html") ? "\(locale)/layout.html" : "layout.html"
+        let html = self.library.render(["lang": locale, "subject": subject, "paragraphs": paragraphs], withTemplate: layout) ?? ""
         return EmailContent(subject: subject, text: text, html: html)
     }
 
     /// Trailing spaces off every line, at most one blank line in a row, no blank lines at the ends: the
     /// sections a template leaves empty leave no gaps.
     static func clean(_ text: String) -> String {
-        var lines: [String] = []
-        for raw in text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = String(raw)
-            while line.last == " " || line.last == "\t" { line.removeLast() }
+        var lines: [Substring] = []
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            var line = raw
+            while line.last == " " || line.last == "\t" { line = line.dropLast() }
             if line.isEmpty && (lines.last?.isEmpty ?? true) { continue }
             lines.append(line)
         }

@@ -59,7 +59,9 @@ public enum MessageEncoder {
             header(HeaderEncoder.headerName(extra.name), HeaderEncoder.unstructured(extra.value))
         }
         if let html = message.html {
-            let boundary = boundary ?? "=_kyc_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+            // "=_" cannot occur in quoted-printable output, so no part can contain the boundary.
+            let boundary = boundary ?? "=_kyc_" + String(UInt64.random(in: .min ... .max), radix: 36)
+                + String(UInt64.random(in: .min ... .max), radix: 36)
             header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
             out += "\r\n"
             out += "--\(boundary)\r\n"
