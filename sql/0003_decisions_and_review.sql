@@ -55,9 +55,7 @@ DECLARE
     v_previous kyc.policy_versions;
     v_version integer;
 BEGIN
-    IF p_note IS NULL OR btrim(p_note) = '' THEN
-        RAISE EXCEPTION 'a note saying why is required' USING ERRCODE = '22023';
-    END IF;
+    PERFORM kyc.require_note(p_note);
     IF p_settings IS NULL OR jsonb_typeof(p_settings) <> 'object' THEN
         RAISE EXCEPTION 'the policy must be a JSON object' USING ERRCODE = '22023';
     END IF;
@@ -102,6 +100,18 @@ BEGIN
     EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
 END
 $temp$;
+
+-- Actions that change what others rely on say why: a note is required, and this is the one rule for it.
+CREATE FUNCTION kyc.require_note(p_note text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p_note IS NULL OR btrim(p_note) = '' THEN
+        RAISE EXCEPTION 'a note saying why is required' USING ERRCODE = '22023';
+    END IF;
+END
+$$;
 
 CREATE FUNCTION kyc.require_reviewer() RETURNS void
 LANGUAGE plpgsql
@@ -167,7 +177,9 @@ BEGIN
                                                  'note', p_note, 'applicant_message', p_applicant_message,
                                                  'proposed_by', CASE WHEN p_confirmed_by IS NOT NULL
                                                                      THEN p_decided_by END)));
-    PERFORM pg_notify('kyc_outbox', p_application_id::text);
+    -- One wake-up per transaction, however many decisions it holds: PostgreSQL folds identical
+    -- notifications of a transaction into one, and the mailer claims whatever is due.
+    PERFORM pg_notify('kyc_outbox', '');
 END
 $$;
 
@@ -457,9 +469,7 @@ DECLARE
     v_proposal kyc.decision_proposals;
 BEGIN
     PERFORM kyc.require_reviewer();
-    IF p_note IS NULL OR btrim(p_note) = '' THEN
-        RAISE EXCEPTION 'a note is required' USING ERRCODE = '22023';
-    END IF;
+    PERFORM kyc.require_note(p_note);
     PERFORM kyc.lock_case_for_review(p_application_id);
     SELECT * INTO v_proposal FROM kyc.decision_proposals WHERE application_id = p_application_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -484,9 +494,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM kyc.require_reviewer();
-    IF p_note IS NULL OR btrim(p_note) = '' THEN
-        RAISE EXCEPTION 'a note must not be empty' USING ERRCODE = '22023';
-    END IF;
+    PERFORM kyc.require_note(p_note);
     IF NOT EXISTS (SELECT FROM kyc.applications WHERE id = p_application_id) THEN
         RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
     END IF;
@@ -521,9 +529,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM kyc.require_reviewer();
-    IF p_note IS NULL OR btrim(p_note) = '' THEN
-        RAISE EXCEPTION 'a note is required' USING ERRCODE = '22023';
-    END IF;
+    PERFORM kyc.require_note(p_note);
     UPDATE kyc.accounts SET basic_info_unlocked = true WHERE account_id = p_account_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no such account' USING ERRCODE = 'P0002';

@@ -13,6 +13,23 @@ public struct ClaimedApplication: Sendable {
 }
 
 extension ClaimedApplication {
+    /// Reads the columns every claim and replay query returns: the id (named `idColumn`), `payload`,
+    /// `submitted_at`, `session_started_at`, `earlier_submissions` and `recent_denials` as text, and
+    /// `duplicate_documents`.
+    init(row: PostgresRow, idColumn: String) throws(PostgresError) {
+        self.init(
+            id: try row.decode(idColumn),
+            payload: try row.decode("payload"),
+            submittedAt: try row.decode("submitted_at"),
+            sessionStartedAt: try row.decode("session_started_at"),
+            history: AttemptHistory(
+                earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier_submissions")),
+                recentDenials: try CheckQueue.timestamps(row.decode("recent_denials")),
+                duplicateDocuments: try row.decode("duplicate_documents")
+            )
+        )
+    }
+
     /// The application as the checks take it, or nil when the stored document cannot be read.
     public func underCheck() -> ApplicationUnderCheck? {
         guard let submission = try? JSONDecoder().decode(Submission.self, from: Data(self.payload.utf8)) else {
@@ -91,19 +108,7 @@ public struct CheckQueue: Sendable {
                 [limit, Int(self.lease.components.seconds), self.instance]
             )
             guard !rows.isEmpty else { return BatchResult(claimed: 0, recorded: 0) }
-            let claimed = try rows.map { row throws(PostgresError) in
-                ClaimedApplication(
-                    id: try row.decode("application_id"),
-                    payload: try row.decode("payload"),
-                    submittedAt: try row.decode("submitted_at"),
-                    sessionStartedAt: try row.decode("session_started_at"),
-                    history: AttemptHistory(
-                        earlierSubmissions: try Self.timestamps(row.decode("earlier_submissions")),
-                        recentDenials: try Self.timestamps(row.decode("recent_denials")),
-                        duplicateDocuments: try row.decode("duplicate_documents")
-                    )
-                )
-            }
+            let claimed = try rows.map { row throws(PostgresError) in try ClaimedApplication(row: row, idColumn: "application_id") }
             let checked = check(claimed)
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_automated_results($1::jsonb, $2) AS recorded",

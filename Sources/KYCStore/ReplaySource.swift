@@ -36,17 +36,7 @@ public struct ReplaySource: Sendable {
             )
             return try rows.map { row throws(PostgresError) in
                 StoredVerdict(
-                    claimed: ClaimedApplication(
-                        id: try row.decode("id"),
-                        payload: try row.decode("payload"),
-                        submittedAt: try row.decode("submitted_at"),
-                        sessionStartedAt: try row.decode("session_started_at"),
-                        history: AttemptHistory(
-                            earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier_submissions")),
-                            recentDenials: try CheckQueue.timestamps(row.decode("recent_denials")),
-                            duplicateDocuments: try row.decode("duplicate_documents")
-                        )
-                    ),
+                    claimed: try ClaimedApplication(row: row, idColumn: "id"),
                     recorded: try row.decode("automated_verdict")
                 )
             }
