@@ -51,6 +51,7 @@ test: deps
 	@swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	scripts/dev-services start
 	trap 'scripts/dev-services stop' EXIT
+	scripts/dev-services drop-test-databases
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	# Fault tests that restart the servers run alone, after the suite that shares them.
