@@ -13,6 +13,7 @@
 //   KYCPostgres   KYCMail            adapters: our libpq wrapper, our libcurl SMTP wrapper
 //        │            │
 //   CLibPQ  CCurl   KYCDomain        C shims (system libraries) and the pure domain core
+//                   KYCVault         sealing identifiers at rest (swift-crypto), pure
 //   DispatchExecutor                 the serial executor the adapters' actors run their blocking calls on
 import PackageDescription
 
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C shims: system libraries and nothing else.
@@ -58,6 +60,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Sealing of identifiers at rest: the keyring, AES-GCM and the keyed fingerprint. Pure, no I/O.
+        .target(
+            name: "KYCVault",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+
         // Adapters.
         .target(name: "KYCPostgres", dependencies: ["CLibPQ", "DispatchExecutor"], swiftSettings: strictSettings),
         .target(name: "KYCMail", dependencies: ["CCurl", "KYCDomain", "DispatchExecutor"], swiftSettings: strictSettings),
@@ -65,7 +74,7 @@ let package = Package(
         // Every SQL statement the product issues, and the migrations (sql/, embedded at build time).
         .target(
             name: "KYCStore",
-            dependencies: ["KYCDomain", "KYCPostgres"],
+            dependencies: ["KYCDomain", "KYCPostgres", "KYCVault"],
             resources: [.embedInCode("sql")],
             swiftSettings: strictSettings
         ),
@@ -74,7 +83,7 @@ let package = Package(
         .target(
             name: "KYCServices",
             dependencies: [
-                "KYCDomain", "KYCStore", "KYCMail", "KYCPostgres",
+                "KYCDomain", "KYCStore", "KYCMail", "KYCPostgres", "KYCVault",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -95,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "kyc-review",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail",
+                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail", "KYCVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -121,11 +130,12 @@ let package = Package(
         // Tests mirror the source targets; KYCTestSupport finds the servers `make test` started.
         .target(
             name: "KYCTestSupport",
-            dependencies: ["KYCPostgres", "KYCStore"],
+            dependencies: ["KYCPostgres", "KYCStore", "KYCVault"],
             path: "Tests/KYCTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KYCDomainTests", dependencies: ["KYCDomain"], swiftSettings: strictSettings),
+        .testTarget(name: "KYCVaultTests", dependencies: ["KYCVault"], swiftSettings: strictSettings),
         .testTarget(
             name: "KYCPostgresTests",
             dependencies: ["KYCPostgres", "KYCTestSupport"],
@@ -138,13 +148,13 @@ let package = Package(
         ),
         .testTarget(
             name: "KYCStoreTests",
-            dependencies: ["KYCStore", "KYCDomain", "KYCPostgres", "KYCTestSupport"],
+            dependencies: ["KYCStore", "KYCDomain", "KYCPostgres", "KYCVault", "KYCTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "KYCServicesTests",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail", "KYCTestSupport",
+                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail", "KYCVault", "KYCTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -3,6 +3,7 @@ public import KYCDomain
 import Synchronization
 import KYCPostgres
 import KYCStore
+public import KYCVault
 public import Logging
 public import ServiceLifecycle
 
@@ -13,10 +14,18 @@ public struct CheckWorker: Service {
     private let queue: CheckQueue
     private let batchSize: Int
     private let policies: PolicyCache
+    private let vault: IdentifierVault?
     private let logger: Logger
 
-    /// `policy` serves only until the database's policy in force has been read.
-    public init(configuration: Configuration, policy: Policy = Policy(), heartbeat: Heartbeat? = nil, logger: Logger) {
+    /// `policy` serves only until the database's policy in force has been read. With a `vault`, each
+    /// batch's identifiers are sealed in its results' transaction.
+    public init(
+        configuration: Configuration,
+        policy: Policy = Policy(),
+        vault: IdentifierVault? = nil,
+        heartbeat: Heartbeat? = nil,
+        logger: Logger
+    ) {
         self.loop = NotifiedWorkLoop(
             name: "checks",
             channel: ChannelName("kyc_submitted")!,
@@ -28,6 +37,7 @@ public struct CheckWorker: Service {
         self.queue = CheckQueue(instance: configuration.instanceID, lease: configuration.checkLease)
         self.batchSize = configuration.checkBatchSize
         self.policies = PolicyCache(fallback: policy, logger: logger)
+        self.vault = vault
         self.logger = logger
     }
 
@@ -36,11 +46,12 @@ public struct CheckWorker: Service {
         let policies = self.policies
         let logger = self.logger
         let batchSize = self.batchSize
+        let vault = self.vault
         await self.loop.run { connection in
             // Every batch applies the policy in force: a new version takes effect without a restart.
             let (version, policy) = policies.resolve(try await PolicyStore().current(on: connection))
             let suite = CheckSuite(policy: policy)
-            let batch = try await queue.processBatch(limit: batchSize, on: connection) { claimed in
+            let batch = try await queue.processBatch(limit: batchSize, on: connection, vault: vault) { claimed in
                 claimed.map { Self.check($0, suite: suite, policyVersion: version, decidedAt: Date()) }
             }
             if batch.claimed > 0 {

@@ -1,5 +1,6 @@
 public import Foundation
 public import KYCMail
+public import KYCVault
 
 /// The settings both programs read (CONTRACT §4): a file of `KEY=value` lines, then the environment,
 /// which wins. Unknown keys are errors, not silently ignored.
@@ -13,6 +14,9 @@ public struct Configuration: Sendable, Equatable {
     public var smtpPasswordFile: String?
     /// The From mailbox, `Name <address>` or a bare address.
     public var mailFrom: String?
+    /// The keyring that seals document identifiers at rest (`<version> <base64 key>` lines); nil: systemd's
+    /// credential `kyc-keyring` when present, else identifiers stay awaiting their seal.
+    public var keyringFile: String?
     /// How often the workers look for work when no notification wakes them.
     public var pollInterval: Duration = .seconds(5)
     /// Applications claimed per batch.
@@ -47,7 +51,7 @@ public struct Configuration: Sendable, Equatable {
 
     /// Every key, in the file and in the environment.
     public static let keys: Set<String> = [
-        "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM",
+        "KYC_DATABASE_URL", "KYC_SMTP_URL", "KYC_SMTP_USER", "KYC_SMTP_PASSWORD_FILE", "KYC_MAIL_FROM", "KYC_KEYRING_FILE",
         "KYC_POLL_INTERVAL_SECONDS", "KYC_CHECK_BATCH_SIZE", "KYC_MAIL_BATCH_SIZE", "KYC_MAIL_LEASE_SECONDS",
         "KYC_MAIL_LIFETIME_SECONDS", "KYC_CHECK_LEASE_SECONDS", "KYC_INSTANCE_ID", "KYC_METRICS_FILE", "KYC_TEMPLATE_DIR", "KYC_MAIL_CONNECTIONS",
         "KYC_SMTP_CONNECT_TIMEOUT_SECONDS", "KYC_SMTP_RESPONSE_TIMEOUT_SECONDS", "KYC_SMTP_TOTAL_TIMEOUT_SECONDS",
@@ -115,6 +119,7 @@ public struct Configuration: Sendable, Equatable {
         configuration.smtpUser = nonEmpty("KYC_SMTP_USER")
         configuration.smtpPasswordFile = nonEmpty("KYC_SMTP_PASSWORD_FILE")
         configuration.mailFrom = nonEmpty("KYC_MAIL_FROM")
+        configuration.keyringFile = nonEmpty("KYC_KEYRING_FILE")
         if let seconds = try positive("KYC_POLL_INTERVAL_SECONDS") { configuration.pollInterval = .seconds(seconds) }
         if let size = try positive("KYC_CHECK_BATCH_SIZE") { configuration.checkBatchSize = size }
         if let seconds = try positive("KYC_CHECK_LEASE_SECONDS") { configuration.checkLease = .seconds(seconds) }
@@ -153,6 +158,31 @@ public struct Configuration: Sendable, Equatable {
         var password = String(decoding: data, as: UTF8.self)
         while password.last == "\n" || password.last == "\r\n" { password.removeLast() }
         return password
+    }
+}
+
+extension Configuration {
+    /// Where the keyring is: `KYC_KEYRING_FILE`, else systemd's credential `kyc-keyring`; nil when neither.
+    public func keyringPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let path = self.keyringFile { return path }
+        if let directory = environment["CREDENTIALS_DIRECTORY"] {
+            let candidate = directory + "/kyc-keyring"
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The vault over the configured keyring; nil when no keyring is configured. A keyring that is
+    /// configured but unreadable or malformed is an error, never silently ignored.
+    public func vault(environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(ConfigurationError) -> IdentifierVault?
+    {
+        guard let path = self.keyringPath(environment: environment) else { return nil }
+        do {
+            return IdentifierVault(keyring: try Keyring.load(path: path))
+        } catch {
+            throw ConfigurationError(problem: error.description, key: "KYC_KEYRING_FILE", file: path)
+        }
     }
 }
 
@@ -219,6 +249,7 @@ extension Configuration {
             ("smtp password", smtp?.password == nil ? "(none)" : "******** (read)"),
             ("smtp TLS", smtp.map { $0.requireTLS ? "required" : "not required (loopback)" }),
             ("KYC_MAIL_FROM", self.mailFrom),
+            ("KYC_KEYRING_FILE", self.keyringFile ?? "(systemd credential kyc-keyring, if any)"),
             ("KYC_POLL_INTERVAL_SECONDS", seconds(self.pollInterval)),
             ("KYC_CHECK_BATCH_SIZE", String(self.checkBatchSize)),
             ("KYC_CHECK_LEASE_SECONDS", seconds(self.checkLease)),

@@ -2,21 +2,25 @@ public import Foundation
 public import KYCDomain
 public import KYCPostgres
 import KYCStore
+public import KYCVault
 
 /// Re-evaluates stored applications under a candidate policy and counts how their automated verdicts
 /// would change. Reads only; pages through the applications by id and checks each page on all cores.
 public struct PolicyReplay: Sendable {
     public let candidate: Policy
     public let pageSize: Int
+    /// Opens the sealed identifiers the MRZ and consistency checks need.
+    public let vault: IdentifierVault?
 
-    public init(candidate: Policy, pageSize: Int = 5000) {
+    public init(candidate: Policy, pageSize: Int = 5000, vault: IdentifierVault? = nil) {
         self.candidate = candidate
         self.pageSize = pageSize
+        self.vault = vault
     }
 
     public func run(since: Date, until: Date, on connection: PostgresConnection) async throws -> ReplaySummary {
         let suite = CheckSuite(policy: self.candidate)
-        let source = ReplaySource()
+        let source = ReplaySource(vault: self.vault)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var summary = ReplaySummary()
         var page = try await source.page(since: since, until: until, after: 0, limit: self.pageSize, on: connection)

@@ -1,6 +1,7 @@
 public import Foundation
 public import KYCDomain
 public import KYCPostgres
+public import KYCVault
 
 /// An application claimed for checking, with the facts its checks need.
 public struct ClaimedApplication: Sendable {
@@ -10,13 +11,16 @@ public struct ClaimedApplication: Sendable {
     public var submittedAt: Date
     public var sessionStartedAt: Date
     public var history: AttemptHistory
+    /// The document's number and MRZ, which the stored document no longer holds (they are sealed or
+    /// awaiting their seal apart from it); nil when they could not be read.
+    public var identifiers: DocumentIdentifiers?
 }
 
 extension ClaimedApplication {
     /// Reads the columns every claim and replay query returns: the id (named `idColumn`), `payload`,
     /// `submitted_at`, `session_started_at`, `earlier_submissions` and `recent_denials` as text, and
     /// `duplicate_documents`.
-    init(row: PostgresRow, idColumn: String) throws(PostgresError) {
+    init(row: PostgresRow, idColumn: String, identifiers: DocumentIdentifiers?) throws(PostgresError) {
         self.init(
             id: try row.decode(idColumn),
             payload: try row.decode("payload"),
@@ -26,13 +30,16 @@ extension ClaimedApplication {
                 earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier_submissions")),
                 recentDenials: try CheckQueue.timestamps(row.decode("recent_denials")),
                 duplicateDocuments: try row.decode("duplicate_documents")
-            )
+            ),
+            identifiers: identifiers
         )
     }
 
     /// The application as the checks take it, or nil when the stored document cannot be read.
     public func underCheck() -> ApplicationUnderCheck? {
-        guard let submission = try? JSONDecoder().decode(Submission.self, from: Data(self.payload.utf8)) else {
+        guard let document = self.submissionDocument(),
+            let submission = try? JSONDecoder().decode(Submission.self, from: document)
+        else {
             return nil
         }
         return ApplicationUnderCheck(
@@ -42,6 +49,20 @@ extension ClaimedApplication {
             submittedAt: self.submittedAt,
             history: self.history
         )
+    }
+}
+
+extension ClaimedApplication {
+    /// The stored document with the identifiers put back where the capture front end sent them.
+    func submissionDocument() -> Data? {
+        guard let identifiers = self.identifiers else { return Data(self.payload.utf8) }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(self.payload.utf8))) as? [String: Any],
+            var document = object["document"] as? [String: Any]
+        else { return nil }
+        document["number"] = identifiers.number
+        document["mrz"] = identifiers.mrz
+        object["document"] = document
+        return try? JSONSerialization.data(withJSONObject: object)
     }
 }
 
@@ -91,10 +112,13 @@ public struct CheckQueue: Sendable {
     }
 
     /// Claims up to `limit` applications, lets `check` decide them, and records the results the lease
-    /// still covers.
+    /// still covers. With a `vault`, duplicates are found by fingerprint under every key version and the
+    /// identifiers are sealed in the results' transaction; without one they stay awaiting their seal
+    /// (`kyc-review keys rotate` seals them later) and duplicates are found by plaintext only.
     public func processBatch(
         limit: Int,
         on connection: PostgresConnection,
+        vault: IdentifierVault? = nil,
         check: @Sendable ([ClaimedApplication]) -> [CheckedApplication]
     ) async throws(StoreError) -> BatchResult {
         do {
@@ -102,22 +126,103 @@ public struct CheckQueue: Sendable {
                 """
                 SELECT application_id, payload::text AS payload, submitted_at, session_started_at,
                        earlier_submissions::text AS earlier_submissions,
-                       recent_denials::text AS recent_denials, duplicate_documents
-                FROM kyc.claim_for_checks($1, $2, $3)
+                       recent_denials::text AS recent_denials, 0 AS duplicate_documents,
+                       issuing_country, document_type, document_number, mrz
+                FROM kyc.claim_identified($1, $2, $3)
                 """,
                 [limit, Int(self.lease.components.seconds), self.instance]
             )
             guard !rows.isEmpty else { return BatchResult(claimed: 0, recorded: 0) }
-            let claimed = try rows.map { row throws(PostgresError) in try ClaimedApplication(row: row, idColumn: "application_id") }
+            var claimed: [ClaimedApplication] = []
+            var documents: [Int64: DocumentKey] = [:]
+            for row in rows {
+                let number: String? = try row.decodeIfPresent("document_number")
+                let identifiers = try number.map { number throws(PostgresError) in
+                    DocumentIdentifiers(number: number, mrz: try row.decodeIfPresent("mrz"))
+                }
+                let application = try ClaimedApplication(row: row, idColumn: "application_id", identifiers: identifiers)
+                if let number {
+                    documents[application.id] = DocumentKey(
+                        issuingCountry: try row.decode("issuing_country"),
+                        documentType: try row.decode("document_type"),
+                        number: number
+                    )
+                }
+                claimed.append(application)
+            }
+            let duplicates = try await self.countDuplicates(claimed.map(\.id), documents, vault, on: connection)
+            for index in claimed.indices {
+                claimed[index].history.duplicateDocuments = duplicates[claimed[index].id] ?? 0
+            }
             let checked = check(claimed)
+            let seals = try Self.seals(for: claimed, documents: documents, vault: vault)
             let recorded: Int = try await connection.query(
-                "SELECT kyc.record_automated_results($1::jsonb, $2) AS recorded",
-                [try ResultDocument.encode(checked), self.instance]
+                "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",
+                [try ResultDocument.encode(checked), self.instance, seals]
             ).single().decode("recorded")
             return BatchResult(claimed: claimed.count, recorded: recorded)
-        } catch {
+        } catch let error as StoreError {
+            throw error
+        } catch let error as PostgresError {
             throw StoreError(error)
+        } catch {
+            throw StoreError(code: .unexpected, context: "\(error)")
         }
+    }
+
+    private func countDuplicates(
+        _ ids: [Int64],
+        _ documents: [Int64: DocumentKey],
+        _ vault: IdentifierVault?,
+        on connection: PostgresConnection
+    ) async throws -> [Int64: Int] {
+        struct Entry: Encodable {
+            var application_id: Int64
+            var fingerprints: [String]
+        }
+        let entries = ids.map { id in
+            Entry(
+                application_id: id,
+                fingerprints: documents[id].map { document in vault?.fingerprints(document).map(\.hex) ?? [] } ?? []
+            )
+        }
+        let rows = try await connection.query(
+            "SELECT application_id, duplicates FROM kyc.count_duplicate_documents($1::jsonb)",
+            [String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)]
+        )
+        var counts: [Int64: Int] = [:]
+        for row in rows { counts[try row.decode("application_id")] = try row.decode("duplicates") }
+        return counts
+    }
+
+    /// The sealed identifiers and fingerprints `kyc.seal_identifiers` stores, as its JSON document.
+    static func seals(
+        for applications: [ClaimedApplication],
+        documents: [Int64: DocumentKey],
+        vault: IdentifierVault?,
+        expectedVersions: [Int64: Int] = [:]
+    ) throws -> String {
+        struct Seal: Encodable {
+            var application_id: Int64
+            var key_version: Int
+            var sealed: String
+            var fingerprint: String
+            var expected_version: Int?
+        }
+        guard let vault else { return "[]" }
+        var seals: [Seal] = []
+        for application in applications {
+            guard let identifiers = application.identifiers, let document = documents[application.id] else { continue }
+            let sealed = try vault.seal(identifiers, applicationID: application.id)
+            seals.append(Seal(
+                application_id: application.id,
+                key_version: sealed.keyVersion,
+                sealed: sealed.combined.base64EncodedString(),
+                fingerprint: vault.fingerprint(document).hex,
+                expected_version: expectedVersions[application.id]
+            ))
+        }
+        return String(decoding: try JSONEncoder().encode(seals), as: UTF8.self)
     }
 
     /// Parses a `timestamptz[]` in text form: `{"2026-11-26 10:00:00+00","…"}`.

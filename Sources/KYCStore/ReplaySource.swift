@@ -1,6 +1,7 @@
 public import Foundation
 import KYCDomain
 public import KYCPostgres
+public import KYCVault
 
 /// A stored application as a replay needs it: what the checks saw, and what they concluded.
 public struct StoredVerdict: Sendable {
@@ -10,8 +11,14 @@ public struct StoredVerdict: Sendable {
 }
 
 /// Reads automatically checked applications, page by page, for a policy replay. Writes nothing.
+/// Sealed identifiers are opened with the vault; applications whose personal data was purged are left out
+/// (there is nothing left to check).
 public struct ReplaySource: Sendable {
-    public init() {}
+    let vault: IdentifierVault?
+
+    public init(vault: IdentifierVault? = nil) {
+        self.vault = vault
+    }
 
     /// Up to `limit` applications submitted in [since, until) with an id above `after`, by id.
     public func page(
@@ -24,24 +31,46 @@ public struct ReplaySource: Sendable {
         do {
             let rows = try await connection.query(
                 """
-                SELECT a.id, a.payload::text AS payload, a.submitted_at, a.session_started_at, a.automated_verdict,
-                       coalesce(a.duplicate_documents, 0) AS duplicate_documents,
-                       h.earlier_submissions::text AS earlier_submissions, h.recent_denials::text AS recent_denials
-                FROM kyc.applications a, kyc.attempt_history(a.id, a.account_id, a.submitted_at) h
-                WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= $1 AND a.submitted_at < $2 AND a.id > $3
-                ORDER BY a.id
-                LIMIT $4
+                SELECT id, payload::text AS payload, submitted_at, session_started_at, automated_verdict,
+                       duplicate_documents, earlier_submissions::text AS earlier_submissions,
+                       recent_denials::text AS recent_denials, key_version, sealed, document_number, mrz
+                FROM kyc.replay_page($1, $2, $3, $4)
                 """,
                 [since, until, after, limit]
             )
-            return try rows.map { row throws(PostgresError) in
-                StoredVerdict(
-                    claimed: try ClaimedApplication(row: row, idColumn: "id"),
+            return try rows.map { row in
+                let id: Int64 = try row.decode("id")
+                return StoredVerdict(
+                    claimed: try ClaimedApplication(row: row, idColumn: "id", identifiers: try self.identifiers(id, row)),
                     recorded: try row.decode("automated_verdict")
                 )
             }
-        } catch {
+        } catch let error as StoreError {
+            throw error
+        } catch let error as PostgresError {
             throw StoreError(error)
+        } catch {
+            throw StoreError(code: .unexpected, context: "\(error)")
+        }
+    }
+
+    private func identifiers(_ id: Int64, _ row: PostgresRow) throws -> DocumentIdentifiers? {
+        if let number: String = try row.decodeIfPresent("document_number") {
+            return DocumentIdentifiers(number: number, mrz: try row.decodeIfPresent("mrz"))
+        }
+        guard let sealed: String = try row.decodeIfPresent("sealed"), let version: Int = try row.decodeIfPresent("key_version")
+        else { return nil }
+        guard let vault = self.vault else {
+            throw StoreError(
+                code: .refused,
+                message: "replaying sealed applications needs the keyring (KYC_KEYRING_FILE)",
+                context: "application \(id)"
+            )
+        }
+        do {
+            return try vault.open(SealedIdentifiers(keyVersion: version, combined: Data(base64Encoded: sealed) ?? Data()), applicationID: id)
+        } catch {
+            throw StoreError(code: .unexpected, message: error.description, context: "application \(id)")
         }
     }
 }

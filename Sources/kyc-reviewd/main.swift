@@ -9,6 +9,7 @@ import KYCMail
 import KYCPostgres
 import KYCServices
 import KYCStore
+import KYCVault
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -24,9 +25,11 @@ CurlRuntime.initialise()
 
 let configuration: Configuration
 let smtp: SMTPConfiguration
+let vault: IdentifierVault?
 do {
     configuration = try Configuration.load()
     smtp = try configuration.mailSettings().smtp
+    vault = try configuration.vault()
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
     exit(78)  // EX_CONFIG
@@ -34,7 +37,16 @@ do {
 
 if CommandLine.arguments.contains("--check-config") {
     print(configuration.maskedDescription(smtp: smtp))
+    print("keyring=" + (vault.map { "versions \($0.keyring.versions.map(String.init).joined(separator: ",")), sealing with \($0.keyring.currentVersion)" } ?? "(none: identifiers stay awaiting their seal)"))
     exit(0)
+}
+if let vault {
+    logger.info("keyring.loaded", metadata: ["key.version": "\(vault.keyring.currentVersion)"])
+} else {
+    logger.warning(
+        "keyring.missing",
+        metadata: ["effect": "document identifiers stay unsealed until `kyc-review keys rotate` runs with a keyring"]
+    )
 }
 
 // Ready only with a reachable database at the schema version this build expects.
@@ -58,7 +70,7 @@ let notifier = SystemdNotifier()
 let heartbeat = Heartbeat(loops: ["checks", "mailer"])
 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
 do {
-    services.append(.init(service: CheckWorker(configuration: configuration, heartbeat: heartbeat, logger: logger)))
+    services.append(.init(service: CheckWorker(configuration: configuration, vault: vault, heartbeat: heartbeat, logger: logger)))
     services.append(
         .init(service: try OutboxMailer(configuration: configuration, heartbeat: heartbeat, logger: logger))
     )

@@ -29,6 +29,7 @@ struct CommandLine {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KYC_") }
         environment["KYC_DATABASE_URL"] = databaseURL
         environment["KYC_CONFIG_FILE"] = emptyConfigurationFile
+        environment["KYC_KEYRING_FILE"] = TestKeyring.file
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let stdout = Pipe()

@@ -62,6 +62,7 @@ func startDaemon(_ database: TestDatabase, environment extra: [String: String] =
     environment["KYC_SMTP_URL"] = try TestServers.smtpURL()
     environment["KYC_MAIL_FROM"] = "KYC Review <kyc@exchange.example>"
     environment["KYC_CHECK_LEASE_SECONDS"] = "2"
+    environment["KYC_KEYRING_FILE"] = TestKeyring.file
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
     process.standardError = FileHandle.nullDevice

@@ -5,6 +5,7 @@ import KYCServices
 import KYCStore
 import KYCDomain
 import KYCTestSupport
+import KYCVault
 import Logging
 import ServiceLifecycle
 import Testing
@@ -18,6 +19,7 @@ struct EndToEndTests {
     func withDaemon(
         _ database: TestDatabase,
         configure: (inout Configuration) -> Void = { _ in },
+        vault: IdentifierVault? = TestKeyring.vault,
         _ body: () async throws -> Void
     ) async throws {
         var configuration = Configuration()
@@ -28,7 +30,7 @@ struct EndToEndTests {
         configure(&configuration)
         let logger = Logger(label: "kyc-reviewd-test")
         let services: [any Service] = [
-            CheckWorker(configuration: configuration, logger: logger),
+            CheckWorker(configuration: configuration, vault: vault, logger: logger),
             try OutboxMailer(configuration: configuration, logger: logger),
         ]
         let group = ServiceGroup(services: services, logger: logger)

@@ -71,10 +71,10 @@ struct PolicyTests {
         }
         let reviewer = try await database.connect(role: try await makeReviewer(in: database))
         let since = Date(timeIntervalSince1970: 1_795_600_000)
-        let unchanged = try await PolicyReplay(candidate: Policy()).run(since: since, until: Date.distantFuture, on: reviewer)
+        let unchanged = try await PolicyReplay(candidate: Policy(), vault: TestKeyring.vault).run(since: since, until: Date.distantFuture, on: reviewer)
         #expect(unchanged.replayed == 3)
         #expect(unchanged.changed == 0)
-        let stricter = try await PolicyReplay(candidate: try Policy().setting("face_match.pass_from", to: "0.98"))
+        let stricter = try await PolicyReplay(candidate: try Policy().setting("face_match.pass_from", to: "0.98"), vault: TestKeyring.vault)
             .run(since: since, until: Date.distantFuture, on: reviewer)
         #expect(stricter.changes == [ReplaySummary.Transition(from: "approved", to: "in_review"): 1])
         // Replay writes nothing.

@@ -228,11 +228,13 @@ struct RoleMatrixTests {
     static let readable: [String: Set<String>] = [
         "kyc_intake": [],
         "kyc_daemon": ["schema_migrations", "reason_codes"],
+        // Applications column by column: see reviewersReadApplicationsButNeverTheSealedIdentifiers.
         "kyc_reviewer": [
-            "applications", "check_results", "decisions", "email_outbox", "audit_log", "reason_codes", "accounts",
-            "schema_migrations", "decision_proposals", "policy_versions",
+            "check_results", "decisions", "email_outbox", "audit_log", "reason_codes", "accounts",
+            "schema_migrations", "decision_proposals", "policy_versions", "retention_policy",
         ],
         "kyc_reporter": [],
+        "kyc_privacy": ["retention_policy"],
     ]
 
     @Test func everyRoleHasExactlyTheExpectedPrivilegesOnEveryTable() async throws {
@@ -244,7 +246,7 @@ struct RoleMatrixTests {
                    has_table_privilege(r.oid, c.oid, p.privilege) AS granted
             FROM pg_roles r, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
                  unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
-            WHERE r.rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter')
+            WHERE r.rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy')
               AND n.nspname = 'kyc' AND c.relkind = 'r'
             """
         )
@@ -256,6 +258,24 @@ struct RoleMatrixTests {
             let expected = privilege == "SELECT" && Self.readable[role]!.contains(table)
             #expect(try row.decode("granted", as: Bool.self) == expected, "\(role) \(privilege) \(table)")
         }
+        await connection.close()
+    }
+
+    @Test func reviewersReadApplicationsButNeverTheSealedIdentifiers() async throws {
+        let database = try await TestServers.freshDatabase()
+        let connection = try await database.connect()
+        let rows = try await connection.query(
+            """
+            SELECT a.attname AS column, has_column_privilege('kyc_reviewer', 'kyc.applications', a.attname, 'SELECT') AS readable
+            FROM pg_attribute a WHERE a.attrelid = 'kyc.applications'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+            """
+        )
+        let unreadable = Set(try rows.filter { !(try $0.decode("readable", as: Bool.self)) }.map { try $0.decode("column", as: String.self) })
+        #expect(unreadable == ["sealed_identifiers", "document_fingerprint", "document_number"])
+        let staging = try await connection.query(
+            "SELECT has_table_privilege(r, 'kyc.identifiers_awaiting_seal', 'SELECT') AS granted FROM unnest(ARRAY['kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy']) r"
+        )
+        #expect(try staging.allSatisfy { !(try $0.decode("granted", as: Bool.self)) })
         await connection.close()
     }
 
