@@ -57,6 +57,15 @@ CREATE INDEX applications_key_version ON kyc.applications (key_version) WHERE ke
 CREATE INDEX applications_unerased_decided ON kyc.applications (status_changed_at)
     WHERE personal_data_erased_at IS NULL AND status IN ('approved', 'denied');
 
+-- Base64 on one line (encode() breaks lines every 76 characters).
+CREATE FUNCTION kyc.base64(p_bytes bytea) RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT translate(encode(p_bytes, 'base64'), E'\n', '')
+$$;
+
 CREATE FUNCTION kyc.divert_identifiers() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -196,7 +205,7 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT a.id, a.key_version, encode(a.sealed_identifiers, 'base64'), a.issuing_country, a.document_type,
+    SELECT a.id, a.key_version, kyc.base64(a.sealed_identifiers), a.issuing_country, a.document_type,
            u.document_number, u.mrz
     FROM kyc.applications a
     LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
@@ -242,7 +251,7 @@ BEGIN
     RETURN QUERY
     SELECT a.id, a.payload, a.submitted_at, a.session_started_at, a.automated_verdict,
            coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
-           a.key_version, encode(a.sealed_identifiers, 'base64'), u.document_number, u.mrz
+           a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
     FROM kyc.applications a
     CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.submitted_at) h
     LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
@@ -301,7 +310,7 @@ BEGIN
             jsonb_build_object('fields', jsonb_build_array('document.number', 'document.mrz')));
     RETURN kyc.application_view(p_application_id) || jsonb_build_object('identifiers', jsonb_build_object(
         'key_version', v_application.key_version,
-        'sealed', encode(v_application.sealed_identifiers, 'base64'),
+        'sealed', kyc.base64(v_application.sealed_identifiers),
         'number', v_plain.document_number,
         'mrz', v_plain.mrz));
 END
@@ -524,7 +533,7 @@ BEGIN
         'applications', coalesce((
             SELECT jsonb_agg(to_jsonb(a) - 'sealed_identifiers' - 'document_fingerprint'
                              || jsonb_build_object(
-                                    'sealed_identifiers', encode(a.sealed_identifiers, 'base64'),
+                                    'sealed_identifiers', kyc.base64(a.sealed_identifiers),
                                     'document_fingerprint', encode(a.document_fingerprint, 'hex'))
                              ORDER BY a.id)
             FROM kyc.applications a WHERE a.id = ANY (v_ids)), '[]'),

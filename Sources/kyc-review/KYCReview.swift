@@ -21,6 +21,7 @@ struct KYCReview: AsyncParsableCommand {
         subcommands: [
             Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self, Note.self,
             Release.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self, ReportCommand.self, PolicyCommand.self, MailCommand.self,
+            KeysCommand.self, Purge.self, RetentionCommand.self, LegalHold.self, ExportSubject.self,
         ]
     )
 }
@@ -150,7 +151,8 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let (id, reveal) = (self.id, self.reveal)
-        let json = try await withDatabase { try await Applications().view(id, reveal: reveal, on: $0) }
+        let vault = reveal ? configuredVault() : nil
+        let json = try await withDatabase { try await Applications().view(id, reveal: reveal, vault: vault, on: $0) }
         switch self.format {
         case .json:
             print(json)

@@ -133,6 +133,7 @@ struct PolicyCommand: AsyncParsableCommand {
             let since = try Self.date(self.since, option: "--since")
             let until = try self.until.map { try Self.date($0, option: "--until") } ?? Date()
             let changes = self.changes
+            let vault = configuredVault()
             let started = ContinuousClock.now
             let (version, summary) = try await withDatabase { connection in
                 let current = try await PolicyStore().current(on: connection)
@@ -148,7 +149,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 } catch {
                     fail("kyc-review: \(error)", ExitStatus.badData)
                 }
-                return (current.version, try await PolicyReplay(candidate: candidate).run(since: since, until: until, on: connection))
+                return (current.version, try await PolicyReplay(candidate: candidate, vault: vault).run(since: since, until: until, on: connection))
             }
             let elapsed = ContinuousClock.now - started
             let transitions = summary.changes.sorted { $0.key < $1.key }

@@ -77,10 +77,19 @@ public struct TestDatabase: Sendable {
 
 /// Creates a login role that is a reviewer (roles are cluster-wide: the name is unique per test).
 public func makeReviewer(in database: TestDatabase) async throws -> String {
-    let name = "reviewer_" + UUID().uuidString.prefix(8).lowercased()
+    try await makeMember(of: "kyc_reviewer", prefix: "reviewer", in: database)
+}
+
+/// Creates a login role that is a privacy officer (kyc_privacy), unique per test.
+public func makePrivacyOfficer(in database: TestDatabase) async throws -> String {
+    try await makeMember(of: "kyc_privacy", prefix: "privacy", in: database)
+}
+
+func makeMember(of group: StaticString, prefix: StaticString, in database: TestDatabase) async throws -> String {
+    let name = "\(prefix)_" + UUID().uuidString.prefix(8).lowercased()
     let admin = try await database.connect()
-    // CREATE ROLE takes no parameters; the name is made here of hex digits only.
-    try await admin.execute(SQL(embedded: Array("CREATE ROLE \(name) LOGIN IN ROLE kyc_reviewer".utf8)))
+    // CREATE ROLE takes no parameters; the name is made here of a constant and hex digits only.
+    try await admin.execute(SQL(embedded: Array("CREATE ROLE \(name) LOGIN IN ROLE \(group)".utf8)))
     await admin.close()
     return name
 }
