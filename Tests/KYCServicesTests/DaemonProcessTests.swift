@@ -53,7 +53,8 @@ final class NotifySocket: Sendable {
 }
 
 /// The built `kyc-reviewd`, started as systemd would.
-func startDaemon(_ database: TestDatabase, environment extra: [String: String] = [:]) throws -> Process {
+/// With `output`, the daemon's standard output and error are appended to that file.
+func startDaemon(_ database: TestDatabase, environment extra: [String: String] = [:], output: String? = nil) throws -> Process {
     let process = Process()
     process.executableURL = CommandLine.binary.deletingLastPathComponent().appendingPathComponent("kyc-reviewd")
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KYC_") && $0.key != "NOTIFY_SOCKET" }
@@ -65,8 +66,15 @@ func startDaemon(_ database: TestDatabase, environment extra: [String: String] =
     environment["KYC_KEYRING_FILE"] = TestKeyring.file
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
-    process.standardError = FileHandle.nullDevice
-    process.standardOutput = FileHandle.nullDevice
+    if let output {
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardError = handle
+        process.standardOutput = handle
+    } else {
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+    }
     try process.run()
     return process
 }

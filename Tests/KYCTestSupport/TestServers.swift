@@ -29,6 +29,8 @@ public enum TestServers {
     public static func smtpURL() throws -> String { try variable("KYC_TEST_SMTP_URL") }
     /// The folder where the mail sink stores each message it accepts.
     public static func mailSpool() throws -> String { try variable("KYC_TEST_MAIL_SPOOL") }
+    /// The PostgreSQL server's log file.
+    public static func postgresLog() throws -> String { try variable("KYC_TEST_PG_LOG") }
 
     /// Host and port of the cluster, read from the admin URL (`postgresql://user@host:port/db`).
     static func hostAndPort() throws -> (host: String, port: String) {
