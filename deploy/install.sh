@@ -28,7 +28,14 @@ getent passwd kyc-review >/dev/null || useradd --system --gid kyc-review --home-
 install -d -m 0750 -g kyc-review /etc/kyc-review
 [ -e /etc/kyc-review/kyc-review.conf ] || install -m 0640 -g kyc-review deploy/kyc-review.conf /etc/kyc-review/kyc-review.conf
 [ -e /etc/kyc-review/smtp-password ] || install -m 0600 /dev/null /etc/kyc-review/smtp-password
+# The keyring: root's alone (systemd hands it to the daemon as a credential). Keep a copy offline:
+# without it, sealed document numbers and MRZ lines cannot be read again.
+[ -e /etc/kyc-review/keyring ] || /usr/local/bin/kyc-review keys add --keyring /etc/kyc-review/keyring >/dev/null
+chmod 0600 /etc/kyc-review/keyring
 install -m 0644 deploy/kyc-reviewd.service /etc/systemd/system/kyc-reviewd.service
+getent group kyc-privacy >/dev/null || groupadd --system kyc-privacy
+getent passwd kyc-privacy >/dev/null || useradd --system --gid kyc-privacy --no-create-home --shell /usr/sbin/nologin kyc-privacy
+install -m 0644 deploy/kyc-review-purge.service deploy/kyc-review-purge.timer /etc/systemd/system/
 
 if [ -z "${SKIP_MIGRATE:-}" ]; then
     /usr/local/bin/kyc-review migrate
@@ -37,6 +44,9 @@ fi
 cat <<'NEXT'
 Still to do, once, as the database owner (psql):
   CREATE ROLE "kyc-review" LOGIN IN ROLE kyc_daemon;   -- the daemon's system user, by peer authentication
+  -- the purge timer connects as kyc_privacy from the system user kyc-privacy: map it in pg_ident.conf
+  -- (kyc-privacy → kyc_privacy) or use a password in its .pgpass
+Then: systemctl enable --now kyc-review-purge.timer
 Then check the configuration and start:
   sudo -u kyc-review kyc-reviewd --check-config
 NEXT
