@@ -401,7 +401,9 @@ END
 $$;
 
 -- The applications whose personal data is past retention: decided longer ago than their outcome's
--- retention, not erased yet, their account not on legal hold, their email no longer pending.
+-- retention, not erased yet, their account not on legal hold, their email no longer pending. Oldest
+-- first, walking the index of unerased decided applications by decision time (a decided application's
+-- status_changed_at is its decision's time), so each batch starts where the eligible rows are.
 CREATE FUNCTION kyc.purge_candidates(p_limit integer) RETURNS SETOF bigint
 LANGUAGE sql
 STABLE
@@ -414,10 +416,11 @@ AS $$
     JOIN kyc.accounts c ON c.account_id = a.account_id
     WHERE a.personal_data_erased_at IS NULL
       AND a.status IN ('approved', 'denied')
+      AND a.status_changed_at <= now() - (SELECT min(keep_for) FROM kyc.retention_policy)
       AND d.decided_at + r.keep_for <= now()
       AND NOT c.legal_hold
       AND NOT EXISTS (SELECT FROM kyc.email_outbox e WHERE e.application_id = a.id AND e.status = 'pending')
-    ORDER BY a.id
+    ORDER BY a.status_changed_at, a.id
     LIMIT p_limit
 $$;
 

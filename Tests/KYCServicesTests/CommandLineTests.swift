@@ -1,6 +1,7 @@
 import Foundation
 import KYCPostgres
 import KYCTestSupport
+import KYCVault
 import Testing
 
 /// The built `kyc-review`, run as an operator would, for the exit statuses of CONTRACT §4.
@@ -83,6 +84,41 @@ struct CommandLineTests {
         #expect(try CommandLine.run(["approve", "1"], databaseURL: url).status == 1, "in checking or submitted: not in review")
         let unreachable = try CommandLine.run(["show", "1"], databaseURL: "host=127.0.0.1 port=1 connect_timeout=2")
         #expect(unreachable.status == 69)
+    }
+
+    @Test func keysAddWritesAPrivateKeyringOneVersionAtATime() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-keyring-\(UUID().uuidString.prefix(8))").path
+        let first = try CommandLine.run(["keys", "add", "--keyring", path], databaseURL: nil)
+        let second = try CommandLine.run(["keys", "add", "--keyring", path], databaseURL: nil)
+        #expect(first.status == 0 && first.stdout == "1\n")
+        #expect(second.status == 0 && second.stdout == "2\n")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let keyring = try Keyring.load(path: path)
+        #expect(keyring.versions == [1, 2] && keyring.currentVersion == 2)
+    }
+
+    @Test func privacyCommandsExitWithTheContractsStatuses() async throws {
+        let database = try await TestServers.freshDatabase()
+        let submitted = try CommandLine.run(["submit", "-"], input: Fixtures.json(Fixtures.validSubmission(account: "acct-cli-privacy")), databaseURL: try database.conninfo())
+        #expect(submitted.status == 0)
+        let officer = try database.conninfo(role: try await makePrivacyOfficer(in: database))
+        let reviewer = try database.conninfo(role: try await makeReviewer(in: database))
+        let dryRun = try CommandLine.run(["purge", "--dry-run"], databaseURL: officer)
+        #expect(dryRun.status == 0 && dryRun.stdout.hasPrefix("would erase the personal data of 0 applications"))
+        #expect(try CommandLine.run(["purge"], databaseURL: reviewer).status == 1, "not permitted")
+        #expect(try CommandLine.run(["legal-hold", "acct-cli-privacy", "--set", "--note", "case 9"], databaseURL: officer).status == 0)
+        #expect(try CommandLine.run(["legal-hold", "acct-nobody", "--set", "--note", "case 9"], databaseURL: officer).status == 65)
+        #expect(try CommandLine.run(["legal-hold", "acct-cli-privacy", "--note", "case 9"], databaseURL: officer).status == 64)
+        #expect(try CommandLine.run(["retention", "set", "--note", "x"], databaseURL: officer).status == 64)
+        #expect(try CommandLine.run(["retention", "set", "--denied-days", "30", "--note", "policy 4.2"], databaseURL: officer).status == 0)
+        let retention = try CommandLine.run(["retention", "show"], databaseURL: officer)
+        #expect(retention.stdout.contains("\"keep_for_days\": 30"))
+        let export = try CommandLine.run(["export-subject", "acct-cli-privacy"], databaseURL: officer)
+        #expect(export.status == 0 && export.stdout.contains("\"L898902C3\""), "the identifiers awaiting their seal are exported too")
+        #expect(try CommandLine.run(["export-subject", "acct-nobody"], databaseURL: officer).status == 65)
+        let noKeyring = try CommandLine.run(["keys", "rotate"], databaseURL: officer, environment: ["KYC_KEYRING_FILE": ""])
+        #expect(noKeyring.status == 78 && noKeyring.stderr.contains("KYC_KEYRING_FILE"))
     }
 
     @Test func queueAndShowFitAnEightyColumnTerminal() async throws {

@@ -216,6 +216,7 @@ struct DaemonProcessTests {
             "KYC_DATABASE_URL": "postgresql://daemon:s3cret-db@db.internal/kyc",
             "KYC_SMTP_URL": "smtp://mail.example.com:587", "KYC_SMTP_USER": "kyc",
             "KYC_SMTP_PASSWORD_FILE": passwordFile, "KYC_MAIL_FROM": "kyc@example.com",
+            "KYC_KEYRING_FILE": TestKeyring.file,
         ]
         let output = Pipe()
         process.standardOutput = output
@@ -226,7 +227,27 @@ struct DaemonProcessTests {
         #expect(text.contains("KYC_DATABASE_URL=postgresql://daemon:********@db.internal/kyc"))
         #expect(text.contains("smtp password=******** (read)"))
         #expect(text.contains("smtp TLS=required"))
+        #expect(text.contains("keyring=versions 1,2, sealing with 2"))
         #expect(!text.contains("s3cret"))
+        let keys = try String(contentsOfFile: TestKeyring.file, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("#") }
+        for line in keys { #expect(!text.contains(line.split(separator: " ")[1]), "no key material") }
+    }
+
+    @Test func refusesAKeyringThatCannotBeRead() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-keyring-\(UUID().uuidString.prefix(8))").path
+        _ = FileManager.default.createFile(atPath: file, contents: Data("1 too-short\n".utf8))
+        let process = Process()
+        process.executableURL = CommandLine.binary.deletingLastPathComponent().appendingPathComponent("kyc-reviewd")
+        process.arguments = ["--check-config"]
+        process.environment = [
+            "KYC_CONFIG_FILE": CommandLine.emptyConfigurationFile, "KYC_SMTP_URL": "smtp://127.0.0.1:25",
+            "KYC_MAIL_FROM": "kyc@example.com", "KYC_KEYRING_FILE": file,
+        ]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 78)
     }
 
     @Test func refusesAnUnknownKeyInTheConfigurationFile() throws {
