@@ -80,6 +80,11 @@ public struct EmailTemplates: @unchecked Sendable {
     private let names: Set<String>
     /// The locales with at least one template.
     private let locales: Set<String>
+    /// Each email shape compiled once: see `CompiledEmail`.
+    private let cache = CompiledEmailCache()
+    /// False when a template applies a transform (`{{ uppercased(first_name) }}`): a value could then come
+    /// out other than substituted, so every email is rendered in full.
+    private let compilable: Bool
 
     /// The built-in templates alone.
     public static let builtIn: EmailTemplates = try! EmailTemplates(overrides: [:])
@@ -98,6 +103,9 @@ public struct EmailTemplates: @unchecked Sendable {
             }
         }
         self.library = library
+        self.compilable = !sources.values.contains { source in
+            source.split(separator: "{{").dropFirst().contains { tag in tag.prefix { $0 != "}" }.contains("(") }
+        }
         self.names = Set(sources.keys)
         self.locales = Set(sources.keys.compactMap { name in name.firstIndex(of: "/").map { String(name[..<$0]) } })
     }
@@ -118,11 +126,41 @@ public struct EmailTemplates: @unchecked Sendable {
 
     public func render(_ notice: DecisionNotice) -> EmailContent {
         let locale = self.resolve(notice.locale)
-        var context: [String: Any] = ["application_id": String(notice.applicationID)]
-        if let name = notice.firstName, !name.isEmpty { context["first_name"] = name }
-        if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
-            context["message"] = message
+        let values = Self.values(of: notice)
+        guard self.compilable, values.allSatisfy({ CompiledEmail.canStandIn($0.value) }) else {
+            return self.render(notice, locale: locale, values: values)
         }
+        let shape = EmailShape(notice, locale: locale, valueNames: Set(values.keys))
+        switch self.cache.entry(for: shape) {
+        case .compiled(let compiled):
+            return compiled.fill(values)
+        case .direct:
+            return self.render(notice, locale: locale, values: values)
+        case nil:
+            let full = self.render(notice, locale: locale, values: values)
+            let compiled = CompiledEmail(self.render(notice, locale: locale, values: CompiledEmail.placeholders(for: values)))
+            // A template that transforms a value (or uses it other than by substitution) cannot be compiled:
+            // such a shape is rendered in full every time.
+            self.cache.store(compiled.fill(values) == full ? .compiled(compiled) : .direct, for: shape)
+            return full
+        }
+    }
+
+    /// The values an email substitutes as they are, each of which may be any text: everything else in the
+    /// context (outcome, reason, retry rule, plural category) decides the email's shape.
+    static func values(of notice: DecisionNotice) -> [String: String] {
+        var values = ["application_id": String(notice.applicationID)]
+        if let name = notice.firstName, !name.isEmpty { values["first_name"] = name }
+        if let message = notice.applicantMessage?.trimmingCharacters(in: .whitespacesAndNewlines), !message.isEmpty {
+            values["message"] = message
+        }
+        if case .denied(_, .after(let date)) = notice.outcome { values["retry_after"] = RetryTime.format(date) }
+        return values
+    }
+
+    /// Renders the templates in full with `values` standing for the notice's own.
+    func render(_ notice: DecisionNotice, locale: String, values: [String: String]) -> EmailContent {
+        var context: [String: Any] = values
         let kind: String
         switch notice.outcome {
         case .approved:
@@ -133,8 +171,8 @@ public struct EmailTemplates: @unchecked Sendable {
             switch retry {
             case .final:
                 context["final"] = true
-            case .after(let date):
-                context["retry_after"] = RetryTime.format(date)
+            case .after:
+                break
             case .attemptsRemaining(let count):
                 context["attempts_remaining"] = count
                 let category = PluralRule.category(count, language: String(locale.prefix { $0 != "-" }))

@@ -17,11 +17,18 @@ public actor SMTPSender {
         self.configuration = configuration
     }
 
-    /// Sends one message. A reused connection that turns out dead before DATA (the server closed it
+    /// Sends one message, encoding it here.
+    @discardableResult
+    public func send(_ message: MailMessage) throws(SMTPError) -> SMTPReceipt {
+        try self.send(EncodedMessage(message))
+    }
+
+    /// Sends one message encoded beforehand (off this actor's thread, so that the next message is encoded
+    /// while this one travels). A reused connection that turns out dead before DATA (the server closed it
     /// while idle) is retried at once on a fresh connection; after any other failure that is not the
     /// recipient's, the next send starts a fresh connection.
     @discardableResult
-    public func send(_ message: MailMessage) throws(SMTPError) -> SMTPReceipt {
+    public func send(_ message: EncodedMessage) throws(SMTPError) -> SMTPReceipt {
         do {
             return try self.sendOnce(message)
         } catch {
@@ -32,7 +39,7 @@ public actor SMTPSender {
 
     private var reusedWhenFailed = false
 
-    private func sendOnce(_ message: MailMessage) throws(SMTPError) -> SMTPReceipt {
+    private func sendOnce(_ message: EncodedMessage) throws(SMTPError) -> SMTPReceipt {
         let client: SMTPClient
         if let existing = self.client {
             client = existing
@@ -42,7 +49,7 @@ public actor SMTPSender {
             self.sentOnClient = 0
         }
         do {
-            let receipt = try client.send(message)
+            let receipt = try client.send(from: message.from, to: message.recipients, data: message.bytes)
             self.sentOnClient += 1
             return receipt
         } catch {
@@ -50,5 +57,19 @@ public actor SMTPSender {
             if error.code != .rejected { self.client = nil }
             throw error
         }
+    }
+}
+
+/// A message ready for the wire: envelope addresses and its RFC 5322 bytes.
+public struct EncodedMessage: Sendable {
+    public let from: EmailAddress
+    public let recipients: [EmailAddress]
+    public let bytes: [UInt8]
+
+    /// Encodes `message` (MessageEncoder: headers, MIME parts, CRLF line endings).
+    public init(_ message: MailMessage) {
+        self.from = message.from.address
+        self.recipients = message.to.map(\.address)
+        self.bytes = MessageEncoder.encode(message)
     }
 }

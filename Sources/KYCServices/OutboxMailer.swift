@@ -45,39 +45,81 @@ public struct OutboxMailer: Service {
         }
     }
 
+    /// Batches delivered per call before the loop gets control back (for its heartbeat and shutdown).
+    static let batchesPerCall = 20
+
+    /// Delivers due emails batch after batch, pipelined: while one batch travels over the SMTP connections,
+    /// the previous batch's results are recorded and the next batch is claimed on the database connection.
+    /// A crash between claim and record leaves leases that run out, and those emails are sent again with
+    /// their Message-IDs, as before.
     func deliverBatch(on connection: PostgresConnection) async throws -> Int {
         let outbox = Outbox()
-        let emails = try await outbox.claimDue(
-            limit: self.configuration.mailBatchSize,
-            lease: self.configuration.mailLease,
-            on: connection
-        )
-        guard !emails.isEmpty else { return 0 }
-        // Each connection takes every n-th email and sends its share in order, reusing its connection.
+        var batch = try await self.claim(outbox, on: connection)
+        var delivered = 0
+        var batches = 0
+        var unrecorded: [DeliveryResult] = []
+        while !batch.isEmpty {
+            let current = batch
+            async let sent = self.send(current)
+            try await outbox.record(unrecorded, on: connection)
+            batches += 1
+            let more = batches < Self.batchesPerCall && !NotifiedWorkLoop.isStopping
+            let next = more ? try await self.claim(outbox, on: connection) : []
+            unrecorded = await sent
+            delivered += current.count
+            batch = next
+        }
+        try await outbox.record(unrecorded, on: connection)
+        return delivered
+    }
+
+    private func claim(_ outbox: Outbox, on connection: PostgresConnection) async throws -> [OutboxEmail] {
+        try await outbox.claimDue(limit: self.configuration.mailBatchSize, lease: self.configuration.mailLease, on: connection)
+    }
+
+    /// Sends a batch over every connection at once: each connection takes every n-th email and sends its
+    /// share in order, reusing its connection.
+    func send(_ emails: [OutboxEmail]) async -> [DeliveryResult] {
         let shares = self.senders.indices.map { index in
             stride(from: index, to: emails.count, by: self.senders.count).map { emails[$0] }
         }
-        let results = await withTaskGroup(of: [DeliveryResult].self) { group in
+        return await withTaskGroup(of: [DeliveryResult].self) { group in
             for (sender, share) in zip(self.senders, shares) where !share.isEmpty {
                 group.addTask { await self.deliver(share, over: sender) }
             }
             return await group.reduce(into: [DeliveryResult]()) { $0 += $1 }
         }
-        try await outbox.record(results, on: connection)
-        return emails.count
     }
 
-    /// Sends `emails` in order over one connection. Once the server proves unreachable, the rest are
-    /// rescheduled without waiting out a connect timeout each.
+    /// Sends `emails` in order over one connection, rendering and encoding each next message while the
+    /// current one travels. Once the server proves unreachable, the rest are rescheduled without waiting
+    /// out a connect timeout each.
     func deliver(_ emails: [OutboxEmail], over sender: SMTPSender) async -> [DeliveryResult] {
         var results: [DeliveryResult] = []
+        results.reserveCapacity(emails.count)
         var serverDown: SMTPError?
-        for email in emails {
+        var prepared = emails.first.map(self.prepare)
+        for (index, email) in emails.enumerated() {
+            let message = prepared
+            let upcoming = index + 1 < emails.count ? emails[index + 1] : nil
             if let serverDown {
                 results.append(self.retryOrGiveUp(email, error: serverDown))
+                prepared = upcoming.map(self.prepare)
                 continue
             }
-            switch await self.deliver(email, over: sender) {
+            let outcome: Result<SMTPReceipt, SMTPError>
+            switch message {
+            case .success(let encoded):
+                async let sending = Self.send(encoded, over: sender)
+                prepared = upcoming.map(self.prepare)
+                outcome = await sending
+            case .failure(let error):
+                outcome = .failure(error)
+                prepared = upcoming.map(self.prepare)
+            case nil:
+                continue
+            }
+            switch outcome {
             case .failure(let error):
                 if error.code == .connectionFailed || error.code == .timeout || error.code == .tlsFailed {
                     serverDown = error
@@ -94,7 +136,17 @@ public struct OutboxMailer: Service {
         return results
     }
 
-    func deliver(_ email: OutboxEmail, over sender: SMTPSender) async -> Result<SMTPReceipt, SMTPError> {
+    static func send(_ message: EncodedMessage, over sender: SMTPSender) async -> Result<SMTPReceipt, SMTPError> {
+        do {
+            return .success(try await sender.send(message))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The email rendered from its decision in the applicant's locale and encoded for the wire; an invalid
+    /// recipient address fails here, before any SMTP command.
+    func prepare(_ email: OutboxEmail) -> Result<EncodedMessage, SMTPError> {
         guard let recipient = EmailAddress(email.recipient) else {
             return .failure(SMTPError(code: .invalidAddress, replyText: "invalid recipient address"))
         }
@@ -109,11 +161,7 @@ public struct OutboxMailer: Service {
             text: content.text,
             html: content.html
         )
-        do {
-            return .success(try await sender.send(message))
-        } catch {
-            return .failure(error)
-        }
+        return .success(EncodedMessage(message))
     }
 
     func failed(_ email: OutboxEmail, _ error: SMTPError) -> DeliveryResult {
