@@ -47,8 +47,10 @@ public struct MailMessage: Sendable, Equatable {
 /// characters, bodies in quoted-printable, text and HTML as multipart/alternative.
 public enum MessageEncoder {
     public static func encode(_ message: MailMessage, boundary: String? = nil) -> [UInt8] {
-        var out = ""
-        func header(_ name: String, _ value: String) { out += HeaderEncoder.field(name, value) }
+        var out: [UInt8] = []
+        out.reserveCapacity(2 * (message.text.utf8.count + (message.html?.utf8.count ?? 0)) + 1024)
+        func header(_ name: String, _ value: String) { HeaderEncoder.appendField(name, value, to: &out) }
+        func append(_ text: String) { out.append(contentsOf: text.utf8) }
         header("From", HeaderEncoder.mailbox(message.from))
         header("To", message.to.map(HeaderEncoder.mailbox).joined(separator: ", "))
         header("Subject", HeaderEncoder.unstructured(message.subject))
@@ -63,24 +65,24 @@ public enum MessageEncoder {
             let boundary = boundary ?? "=_kyc_" + String(UInt64.random(in: .min ... .max), radix: 36)
                 + String(UInt64.random(in: .min ... .max), radix: 36)
             header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
-            out += "\r\n"
-            out += "--\(boundary)\r\n"
-            out += self.part(contentType: "text/plain; charset=utf-8", body: message.text)
-            out += "--\(boundary)\r\n"
-            out += self.part(contentType: "text/html; charset=utf-8", body: html)
-            out += "--\(boundary)--\r\n"
+            append("\r\n--\(boundary)\r\n")
+            self.part(contentType: "text/plain; charset=utf-8", body: message.text, into: &out)
+            append("--\(boundary)\r\n")
+            self.part(contentType: "text/html; charset=utf-8", body: html, into: &out)
+            append("--\(boundary)--\r\n")
         } else {
             header("Content-Type", "text/plain; charset=utf-8")
             header("Content-Transfer-Encoding", "quoted-printable")
-            out += "\r\n"
-            out += QuotedPrintable.encode(message.text)
+            append("\r\n")
+            QuotedPrintable.encode(message.text, into: &out)
         }
-        return Array(out.utf8)
+        return out
     }
 
-    static func part(contentType: String, body: String) -> String {
-        "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-            + QuotedPrintable.encode(body) + "\r\n"
+    static func part(contentType: String, body: String, into out: inout [UInt8]) {
+        out.append(contentsOf: "Content-Type: \(contentType)\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
+        QuotedPrintable.encode(body, into: &out)
+        out.append(contentsOf: [13, 10])
     }
 }
 
@@ -102,9 +104,23 @@ public enum HeaderEncoder {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// `field`, appended to `out`; a field that needs no folding is copied as it is.
+    static func appendField(_ name: String, _ value: String, to out: inout [UInt8]) {
+        guard name.utf8.count + 2 + value.utf8.count <= 78 else {
+            out.append(contentsOf: self.field(name, value).utf8)
+            return
+        }
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: [58, 32])
+        out.append(contentsOf: value.utf8)
+        out.append(contentsOf: [13, 10])
+    }
+
     /// Replaces every control character (CR and LF among them) by a space.
     public static func sanitized(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.map {
+        // Printable ASCII throughout (the usual case) has nothing to replace.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) { return value }
+        return String(String.UnicodeScalarView(value.unicodeScalars.map {
             ($0.value < 0x20 || $0.value == 0x7f || (0x80...0x9f).contains($0.value)) ? " " : $0
         }))
     }
@@ -118,7 +134,7 @@ public enum HeaderEncoder {
     /// 75 characters and split only between characters.
     public static func unstructured(_ value: String) -> String {
         let clean = self.sanitized(value)
-        guard !clean.allSatisfy(\.isASCII) else { return clean }
+        guard !clean.utf8.allSatisfy({ $0 < 0x80 }) else { return clean }
         return self.encodedWords(clean)
     }
 
@@ -143,8 +159,9 @@ public enum HeaderEncoder {
         guard let name = mailbox.displayName.map(self.sanitized), !name.isEmpty else {
             return "<\(mailbox.address)>"
         }
-        if name.allSatisfy(\.isASCII) {
-            let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            let quoted = name.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 })
+                ? name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") : name
             return "\"\(quoted)\" <\(mailbox.address)>"
         }
         return "\(self.encodedWords(name)) <\(mailbox.address)>"
@@ -157,46 +174,49 @@ public enum QuotedPrintable {
     private static let hex = Array("0123456789ABCDEF".utf8)
 
     public static func encode(_ text: String) -> String {
-        let input = Array(text.utf8)
         var output: [UInt8] = []
-        output.reserveCapacity(input.count + input.count / 8 + 16)
-        var lineLength = 0
-        var index = 0
-        func emit(_ token: UnsafeBufferPointer<UInt8>) {
-            if lineLength + token.count > 75 {
-                output.append(contentsOf: [UInt8(ascii: "="), 13, 10])
-                lineLength = 0
-            }
-            output.append(contentsOf: token)
-            lineLength += token.count
-        }
-        while index < input.count {
-            let byte = input[index]
-            // CRLF, a lone LF or a lone CR: one line break.
-            if byte == 10 || byte == 13 {
-                output.append(contentsOf: [13, 10])
-                lineLength = 0
-                index += (byte == 13 && index + 1 < input.count && input[index + 1] == 10) ? 2 : 1
-                continue
-            }
-            let next = index + 1 < input.count ? input[index + 1] : 10
-            let endOfLine = next == 10 || next == 13
-            if (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !endOfLine) {
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { buffer in
-                    buffer[0] = byte
-                    emit(UnsafeBufferPointer(buffer))
-                }
-            } else {
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 3) { buffer in
-                    buffer[0] = UInt8(ascii: "=")
-                    buffer[1] = hex[Int(byte >> 4)]
-                    buffer[2] = hex[Int(byte & 0x0F)]
-                    emit(UnsafeBufferPointer(buffer))
-                }
-            }
-            index += 1
-        }
+        self.encode(text, into: &output)
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the encoding of `text` to `output`.
+    public static func encode(_ text: String, into output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { input in
+            output.reserveCapacity(output.count + input.count + input.count / 8 + 16)
+            var lineLength = 0
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                // CRLF, a lone LF or a lone CR: one line break.
+                if byte == 10 || byte == 13 {
+                    output.append(13)
+                    output.append(10)
+                    lineLength = 0
+                    index += (byte == 13 && index + 1 < input.count && input[index + 1] == 10) ? 2 : 1
+                    continue
+                }
+                let next = index + 1 < input.count ? input[index + 1] : 10
+                let endOfLine = next == 10 || next == 13
+                let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !endOfLine)
+                let width = literal ? 1 : 3
+                if lineLength + width > 75 {
+                    output.append(UInt8(ascii: "="))
+                    output.append(13)
+                    output.append(10)
+                    lineLength = 0
+                }
+                if literal {
+                    output.append(byte)
+                } else {
+                    output.append(UInt8(ascii: "="))
+                    output.append(self.hex[Int(byte >> 4)])
+                    output.append(self.hex[Int(byte & 0x0F)])
+                }
+                lineLength += width
+                index += 1
+            }
+        }
     }
 }
 
