@@ -13,7 +13,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test leakcheck unit-check bench
+.PHONY: help deps services stop build run test test-faults leakcheck unit-check bench
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
@@ -21,6 +21,7 @@ help:
 	@echo "make stop    stop the servers"
 	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
+	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency: a summary table (part of make test)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 deps:
@@ -54,10 +55,33 @@ test: deps
 	scripts/dev-services drop-test-databases
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
-	# Fault tests that restart the servers run alone, after the suite that shares them.
-	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build --filter 'PostgresRestartTests|MailOutageTests' $(SWIFT_BUILD_FLAGS)
+	$(MAKE) --no-print-directory test-faults
 	$(MAKE) --no-print-directory leakcheck
 	$(MAKE) --no-print-directory unit-check
+
+# The fault suite: SIGKILL at random moments (CrashTests), PostgreSQL restarts, SMTP outages, several
+# daemons at once. The tests that restart servers run alone, after the suite that shares them. Prints a
+# summary table from the tests' FAULT-SUMMARY lines.
+test-faults: deps
+	@swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/dev-services start >/dev/null
+	source var/env
+	log=$$(mktemp)
+	trap 'rm -f "$$log"' EXIT
+	status=0
+	# Crashes and concurrency first; then, alone, the tests that restart the servers under everyone.
+	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS) \
+		--filter 'CrashTests|severalDaemonsOnOneDatabase|sigtermUnderLoad' >"$$log" 2>&1 || status=$$?
+	KYC_REQUIRE_SERVERS=1 KYC_FAULT_TESTS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS) \
+		--filter 'PostgresRestartTests|MailOutageTests' >>"$$log" 2>&1 || status=$$?
+	grep -E '^(crash|PostgreSQL restart|SIGTERM)' "$$log" | grep -v 'delivered [0-9]* times' || true
+	grep -E '✘|Test run with' "$$log" || true
+	echo
+	printf '%-48s %5s %5s %10s %7s\n' case runs lost duplicates crashes
+	grep '^FAULT-SUMMARY|' "$$log" | while IFS='|' read -r _ name runs lost duplicates crashes; do
+		printf '%-48s %5s %5s %10s %7s\n' "$$name" "$$runs" "$$lost" "$$duplicates" "$$crashes"
+	done
+	exit $$status
 
 # Every PGresult, notification and connection freed: 10,000 statements under LeakSanitizer, which fails the
 # run on any leak. The probe's --plant-leak shows the checker does catch one.

@@ -202,6 +202,10 @@ struct DaemonProcessTests {
         #expect(try counts.decode("emails", as: Int.self) == Self.load)
         #expect(try counts.decode("checks", as: Int.self) == Self.load * 11)
         #expect(try counts.decode("most_decisions_per_application", as: Int.self) == 1)
+        printFaultSummary("\(instances) daemons, \(Self.load) applications", runs: 1,
+                          lost: Self.load - (try counts.decode("decided", as: Int.self)),
+                          duplicates: (try counts.decode("most_decisions_per_application", as: Int.self)) - 1,
+                          crashes: daemons.filter { $0.terminationStatus != 0 }.count)
         await admin.close()
     }
 

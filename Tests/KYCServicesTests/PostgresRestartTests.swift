@@ -74,6 +74,9 @@ struct PostgresRestartTests {
         #expect(decided + (try counts.decode("in_review", as: Int.self)) == load)
         #expect(try counts.decode("decisions", as: Int.self) == decided)
         #expect(try counts.decode("emails", as: Int.self) == decided)
+        let lost = load - decided - (try counts.decode("in_review", as: Int.self))
+        printFaultSummary("pg_ctl restart -m \(mode), \(load) applications", runs: 1, lost: lost,
+                          duplicates: (try counts.decode("decisions", as: Int.self)) - decided, crashes: recovery == nil ? 1 : 0)
         await admin.close()
     }
 }
