@@ -8,7 +8,8 @@ Tests script failures through the recipient's local part:
   reject*    550 on RCPT               tempfail*  451 on RCPT
   toobig*    552 after DATA            drop*      the connection closed in the middle of DATA
   slow*      the DATA reply delayed by 3 seconds
-and through SPOOL/../mail.mode (read at every connection): "refuse" answers 421 on connect.
+and through SPOOL/../mail.mode: "refuse" answers 421 on connect (read at every connection), "tempfail"
+451 on every RCPT.
 """
 import argparse
 import asyncio
@@ -55,7 +56,7 @@ class SpoolHandler:
         local = address.split("@", 1)[0].lower()
         if local.startswith("reject"):
             return "550 5.1.1 Mailbox unavailable"
-        if local.startswith("tempfail"):
+        if local.startswith("tempfail") or self.mode() == "tempfail":
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
