@@ -13,7 +13,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test test-faults leakcheck unit-check bench
+.PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check bench
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
@@ -21,7 +21,8 @@ help:
 	@echo "make stop    stop the servers"
 	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
-	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency: a summary table (part of make test)"
+	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency, fuzzing: a summary table (part of make test)"
+	@echo "make fuzz    libFuzzer on the MRZ parsers and stored-submission checks, FUZZ_SECONDS each (part of test-faults)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 deps:
@@ -84,7 +85,25 @@ test-faults: deps
 	grep '^FAULT-SUMMARY|' "$$log" | while IFS='|' read -r _ name runs lost duplicates crashes; do
 		printf '%-48s %5s %5s %10s %7s\n' "$$name" "$$runs" "$$lost" "$$duplicates" "$$crashes"
 	done
+	$(MAKE) --no-print-directory fuzz || status=$$?
 	exit $$status
+
+# libFuzzer on what must never crash on any input: the MRZ parsers and the daemon's reading and checking
+# of a stored submission. FUZZ_SECONDS each (default 30), starting from the committed seeds in
+# Tests/Fuzz/<target>/ (which replay every run); a crash fails the run and leaves its input in
+# var/fuzz/crashes/ — commit it under Tests/Fuzz/<target>/ as a regression case with the fix.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@swift build --scratch-path .build-fuzz --product domain-fuzzer \
+		-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING >/dev/null
+	mkdir -p var/fuzz/crashes
+	for target in mrz submission; do
+		mkdir -p "var/fuzz/$$target"
+		KYC_FUZZ_TARGET=$$target .build-fuzz/debug/domain-fuzzer -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=var/fuzz/crashes/$$target- "var/fuzz/$$target" "Tests/Fuzz/$$target" \
+			>"var/fuzz/$$target.log" 2>&1 || { tail -n 40 "var/fuzz/$$target.log" >&2; echo "fuzz: $$target crashed" >&2; exit 1; }
+		echo "fuzz: $$target: $$(grep -E '^Done [0-9]+ runs' "var/fuzz/$$target.log"), no crash"
+	done
 
 # Every PGresult, notification and connection freed: 10,000 statements under LeakSanitizer, which fails the
 # run on any leak. The probe's --plant-leak shows the checker does catch one.

@@ -127,6 +127,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // libFuzzer harnesses for the MRZ parsers and the daemon's reading of stored submissions (`make fuzz`,
+        // built with -sanitize=fuzzer -parse-as-library; a plain build makes a program that does nothing).
+        .executableTarget(
+            name: "domain-fuzzer",
+            dependencies: ["KYCDomain"],
+            path: "Tools/domain-fuzzer",
+            swiftSettings: strictSettings
+        ),
+
         // Tests mirror the source targets; KYCTestSupport finds the servers `make test` started.
         .target(
             name: "KYCTestSupport",
