@@ -6,7 +6,7 @@ import KYCTestSupport
 import Synchronization
 import Testing
 
-/// Two daemons and four reviewers on 2,000 applications at once: every third application is referred
+/// Two or four daemons and four reviewers on 2,000 applications at once: every third application is referred
 /// and decided by whichever reviewer leases it, while the reviewers also try to snatch cases from each
 /// other. No application is decided twice, no reviewer loses a case they hold, and no deadlock or other
 /// database error reaches a reviewer. Runs in `make test-faults` (KYC_FAULT_TESTS=1).
@@ -24,7 +24,8 @@ struct RaceTests {
         var escaped: [String] = []
     }
 
-    @Test func twoDaemonsAndFourReviewersDecideEveryApplicationExactlyOnce() async throws {
+    @Test(arguments: [2, 4])
+    func daemonsAndFourReviewersDecideEveryApplicationExactlyOnce(daemonCount: Int) async throws {
         let database = try await TestServers.freshDatabase()
         let intake = try await database.connect(role: "kyc_intake")
         for index in 0..<Self.load {
@@ -34,7 +35,7 @@ struct RaceTests {
         }
         await intake.close()
         let referred = (Self.load + 2) / 3
-        let daemons = try (0..<2).map { _ in try startDaemon(database) }
+        let daemons = try (0..<daemonCount).map { _ in try startDaemon(database) }
         defer { for daemon in daemons where daemon.isRunning { daemon.terminate() } }
         var reviewers: [String] = []
         for _ in 0..<4 { reviewers.append(try await makeReviewer(in: database)) }
@@ -64,11 +65,11 @@ struct RaceTests {
         let byReviewers = tallies.reduce(0) { $0 + $1.decided }
         let lostLeases = tallies.reduce(0) { $0 + $1.lostLeases }
         let escaped = tallies.flatMap(\.escaped)
-        print("race: \(Self.load) applications, \(referred) referred; reviewers decided \(tallies.map(\.decided)), "
+        print("race: \(daemonCount) daemons, \(Self.load) applications, \(referred) referred; reviewers decided \(tallies.map(\.decided)), "
             + "refused \(tallies.reduce(0) { $0 + $1.snatchesRefused }) snatches; lost leases \(lostLeases), escaped errors \(escaped.count)")
         for error in escaped.prefix(5) { print("race: escaped: \(error)") }
         let open: Int = try counts.decode("open")
-        printFaultSummary("2 daemons + 4 reviewers, \(Self.load) applications", runs: 1, lost: open,
+        printFaultSummary("\(daemonCount) daemons + 4 reviewers, \(Self.load) applications", runs: 1, lost: open,
                           duplicates: (try counts.decode("most_decisions", as: Int.self)) - 1, crashes: escaped.count)
         #expect(open == 0)
         #expect(try counts.decode("decided", as: Int.self) == Self.load)
