@@ -47,7 +47,7 @@ public struct Applications: Sendable {
             }
             do {
                 let identifiers = try vault.open(
-                    SealedIdentifiers(keyVersion: version, combined: Data(base64Encoded: sealed) ?? Data()),
+                    SealedIdentifiers(keyVersion: version, base64: sealed),
                     applicationID: id
                 )
                 document["number"] = identifiers.number

@@ -155,7 +155,13 @@ public struct CheckQueue: Sendable {
                 claimed[index].history.duplicateDocuments = duplicates[claimed[index].id] ?? 0
             }
             let checked = check(claimed)
-            let seals = try Self.seals(for: claimed, documents: documents, vault: vault)
+            let seals = try Self.seals(
+                claimed.compactMap { application in
+                    guard let identifiers = application.identifiers, let document = documents[application.id] else { return nil }
+                    return SealRequest(applicationID: application.id, identifiers: identifiers, document: document)
+                },
+                vault: vault
+            )
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",
                 [try ResultDocument.encode(checked), self.instance, seals]
@@ -195,13 +201,17 @@ public struct CheckQueue: Sendable {
         return counts
     }
 
+    /// One row to seal: its identifiers, the document they fingerprint, and (for a rotation) the key
+    /// version the row must still be at.
+    struct SealRequest {
+        var applicationID: Int64
+        var identifiers: DocumentIdentifiers
+        var document: DocumentKey
+        var expectedVersion: Int?
+    }
+
     /// The sealed identifiers and fingerprints `kyc.seal_identifiers` stores, as its JSON document.
-    static func seals(
-        for applications: [ClaimedApplication],
-        documents: [Int64: DocumentKey],
-        vault: IdentifierVault?,
-        expectedVersions: [Int64: Int] = [:]
-    ) throws -> String {
+    static func seals(_ requests: [SealRequest], vault: IdentifierVault?) throws -> String {
         struct Seal: Encodable {
             var application_id: Int64
             var key_version: Int
@@ -210,17 +220,15 @@ public struct CheckQueue: Sendable {
             var expected_version: Int?
         }
         guard let vault else { return "[]" }
-        var seals: [Seal] = []
-        for application in applications {
-            guard let identifiers = application.identifiers, let document = documents[application.id] else { continue }
-            let sealed = try vault.seal(identifiers, applicationID: application.id)
-            seals.append(Seal(
-                application_id: application.id,
+        let seals = try requests.map { request in
+            let sealed = try vault.seal(request.identifiers, applicationID: request.applicationID)
+            return Seal(
+                application_id: request.applicationID,
                 key_version: sealed.keyVersion,
                 sealed: sealed.combined.base64EncodedString(),
-                fingerprint: vault.fingerprint(document).hex,
-                expected_version: expectedVersions[application.id]
-            ))
+                fingerprint: vault.fingerprint(request.document).hex,
+                expected_version: request.expectedVersion
+            )
         }
         return String(decoding: try JSONEncoder().encode(seals), as: UTF8.self)
     }

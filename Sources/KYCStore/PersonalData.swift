@@ -1,7 +1,6 @@
-public import Foundation
+import Foundation
 public import KYCPostgres
 public import KYCVault
-import KYCDomain
 
 /// Moves every sealed or awaiting row to the keyring's current key, in batches, each batch its own
 /// transaction; safe while the daemon runs (a row changed meanwhile is left for the next pass).
@@ -46,34 +45,32 @@ public struct KeyRotation: Sendable {
                 )
                 guard let last = rows.last else { break }
                 after = try last.decode("application_id")
-                var applications: [ClaimedApplication] = []
-                var documents: [Int64: DocumentKey] = [:]
-                var expected: [Int64: Int] = [:]
+                var requests: [CheckQueue.SealRequest] = []
                 var firstSeals = 0
                 for row in rows {
                     let id: Int64 = try row.decode("application_id")
                     let identifiers: DocumentIdentifiers
+                    var expectedVersion: Int?
                     if let number: String = try row.decodeIfPresent("document_number") {
                         identifiers = DocumentIdentifiers(number: number, mrz: try row.decodeIfPresent("mrz"))
                         firstSeals += 1
                     } else {
                         let version: Int = try row.decode("key_version")
-                        let sealed = SealedIdentifiers(keyVersion: version, combined: Data(base64Encoded: try row.decode("sealed")) ?? Data())
-                        identifiers = try self.vault.open(sealed, applicationID: id)
-                        expected[id] = version
+                        identifiers = try self.vault.open(
+                            SealedIdentifiers(keyVersion: version, base64: try row.decode("sealed")), applicationID: id
+                        )
+                        expectedVersion = version
                     }
-                    documents[id] = DocumentKey(
+                    let document = DocumentKey(
                         issuingCountry: try row.decode("issuing_country"),
                         documentType: try row.decode("document_type"),
                         number: identifiers.number
                     )
-                    applications.append(ClaimedApplication(
-                        id: id, payload: "{}", submittedAt: Date(), sessionStartedAt: Date(),
-                        history: .init(earlierSubmissions: [], recentDenials: [], duplicateDocuments: 0),
-                        identifiers: identifiers
+                    requests.append(CheckQueue.SealRequest(
+                        applicationID: id, identifiers: identifiers, document: document, expectedVersion: expectedVersion
                     ))
                 }
-                let seals = try CheckQueue.seals(for: applications, documents: documents, vault: self.vault, expectedVersions: expected)
+                let seals = try CheckQueue.seals(requests, vault: self.vault)
                 let written: Int = try await connection.query(
                     "SELECT kyc.seal_identifiers($1::jsonb) AS n", [seals]
                 ).single().decode("n")
@@ -204,7 +201,7 @@ public struct PersonalData: Sendable {
             }
             do {
                 let identifiers = try vault.open(
-                    SealedIdentifiers(keyVersion: version, combined: Data(base64Encoded: sealed) ?? Data()),
+                    SealedIdentifiers(keyVersion: version, base64: sealed),
                     applicationID: Int64(id)
                 )
                 application["identifiers"] = ["number": identifiers.number, "mrz": identifiers.mrz ?? NSNull()] as [String: Any]

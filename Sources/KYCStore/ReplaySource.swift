@@ -68,7 +68,7 @@ public struct ReplaySource: Sendable {
             )
         }
         do {
-            return try vault.open(SealedIdentifiers(keyVersion: version, combined: Data(base64Encoded: sealed) ?? Data()), applicationID: id)
+            return try vault.open(SealedIdentifiers(keyVersion: version, base64: sealed), applicationID: id)
         } catch {
             throw StoreError(code: .unexpected, message: error.description, context: "application \(id)")
         }

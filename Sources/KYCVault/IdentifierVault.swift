@@ -37,6 +37,12 @@ public struct SealedIdentifiers: Sendable, Equatable {
         self.keyVersion = keyVersion
         self.combined = combined
     }
+
+    /// The value as the database hands it out: base64 text (`kyc.base64`). Text that is not base64 gives
+    /// an empty value, which no key opens.
+    public init(keyVersion: Int, base64: String) {
+        self.init(keyVersion: keyVersion, combined: Data(base64Encoded: base64) ?? Data())
+    }
 }
 
 /// A keyed hash (HMAC-SHA256) of a document, stored beside the sealed identifiers so that duplicates
