@@ -25,6 +25,7 @@ public struct Migrator: Sendable {
         Migration(2, "core", PackageResources._002_core_sql),
         Migration(3, "decisions_and_review", PackageResources._003_decisions_and_review_sql),
         Migration(4, "personal_data", PackageResources._004_personal_data_sql),
+        Migration(5, "set_based_recording", PackageResources._005_set_based_recording_sql),
     ]
 
     /// The schema version this build expects.
