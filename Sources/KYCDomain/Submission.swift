@@ -127,6 +127,37 @@ public struct Submission: Sendable, Decodable, Equatable {
             case expiryDate = "expiry_date"
             case mrz, images
         }
+
+        /// Reads the document; a stored document, whose number and MRZ are kept apart from it, takes them
+        /// from `StoredIdentifiers.userInfoKey` in the decoder's user info.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.type = try container.decode(DocumentType.self, forKey: .type)
+            self.issuingCountry = try container.decode(CountryCode.self, forKey: .issuingCountry)
+            self.expiryDate = try container.decode(CalendarDate.self, forKey: .expiryDate)
+            self.images = try container.decode([Image].self, forKey: .images)
+            if let stored = decoder.userInfo[StoredIdentifiers.userInfoKey] as? StoredIdentifiers {
+                self.number = stored.number
+                self.mrz = stored.mrz
+            } else {
+                self.number = try container.decode(String.self, forKey: .number)
+                self.mrz = try container.decodeIfPresent(String.self, forKey: .mrz)
+            }
+        }
+    }
+
+    /// A stored document's number and MRZ, which are sealed apart from the stored submission: given to
+    /// the decoder as user info, they take the place of the fields the capture front end sent.
+    public struct StoredIdentifiers: Sendable {
+        public static let userInfoKey = CodingUserInfoKey(rawValue: "kyc.storedIdentifiers")!
+
+        public var number: String
+        public var mrz: String?
+
+        public init(number: String, mrz: String?) {
+            self.number = number
+            self.mrz = mrz
+        }
     }
 
     /// An uploaded image's metadata (the bytes stay in media storage).

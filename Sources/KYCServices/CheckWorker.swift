@@ -52,7 +52,8 @@ public struct CheckWorker: Service {
             let (version, policy) = policies.resolve(try await PolicyStore().current(on: connection))
             let suite = CheckSuite(policy: policy)
             let batch = try await queue.processBatch(limit: batchSize, on: connection, vault: vault) { claimed in
-                claimed.map { Self.check($0, suite: suite, policyVersion: version, decidedAt: Date()) }
+                let decidedAt = Date()
+                return claimed.concurrentMap { Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt) }
             }
             if batch.claimed > 0 {
                 logger.info("applications.checked", metadata: ["count": "\(batch.recorded)"])

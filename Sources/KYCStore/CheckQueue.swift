@@ -37,11 +37,7 @@ extension ClaimedApplication {
 
     /// The application as the checks take it, or nil when the stored document cannot be read.
     public func underCheck() -> ApplicationUnderCheck? {
-        guard let document = self.submissionDocument(),
-            let submission = try? JSONDecoder().decode(Submission.self, from: document)
-        else {
-            return nil
-        }
+        guard let submission = self.submission() else { return nil }
         return ApplicationUnderCheck(
             id: self.id,
             submission: submission,
@@ -50,19 +46,18 @@ extension ClaimedApplication {
             history: self.history
         )
     }
-}
 
-extension ClaimedApplication {
-    /// The stored document with the identifiers put back where the capture front end sent them.
-    func submissionDocument() -> Data? {
-        guard let identifiers = self.identifiers else { return Data(self.payload.utf8) }
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(self.payload.utf8))) as? [String: Any],
-            var document = object["document"] as? [String: Any]
-        else { return nil }
-        document["number"] = identifiers.number
-        document["mrz"] = identifiers.mrz
-        object["document"] = document
-        return try? JSONSerialization.data(withJSONObject: object)
+    /// The stored document read with the identifiers put back where the capture front end sent them
+    /// (given to the decoder, so the document is parsed once).
+    func submission() -> Submission? {
+        let decoder = JSONDecoder()
+        if let identifiers = self.identifiers {
+            decoder.userInfo[Submission.StoredIdentifiers.userInfoKey] = Submission.StoredIdentifiers(
+                number: identifiers.number,
+                mrz: identifiers.mrz
+            )
+        }
+        return try? decoder.decode(Submission.self, from: Data(self.payload.utf8))
     }
 }
 
@@ -164,7 +159,7 @@ public struct CheckQueue: Sendable {
             )
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",
-                [try ResultDocument.encode(checked), self.instance, seals]
+                [ResultDocument.encode(checked), self.instance, seals]
             ).single().decode("recorded")
             return BatchResult(claimed: claimed.count, recorded: recorded)
         } catch let error as StoreError {
@@ -247,54 +242,85 @@ public struct CheckQueue: Sendable {
     }
 }
 
-/// The JSON document `kyc.record_automated_results` reads.
+/// The JSON document `kyc.record_automated_results` reads: [{application_id, checks: [{name, outcome,
+/// reason_code, evidence}], outcome, reason_code, attempts_remaining, retry_after, policy_version,
+/// duplicate_documents}]. Written by hand into one buffer: it is on every batch's path, and the generic
+/// encoder cost more than the checks themselves (issue 8's profile).
 enum ResultDocument {
-    struct Entry: Encodable {
-        var application_id: Int64
-        var checks: [Check]
-        var outcome: String
-        var reason_code: String?
-        var attempts_remaining: Int?
-        var retry_after: String?
-        var policy_version: Int
-        var duplicate_documents: Int
-    }
-
-    struct Check: Encodable {
-        var name: String
-        var outcome: String
-        var reason_code: String?
-        var evidence: String
-    }
-
-    static func encode(_ checked: [CheckedApplication]) throws -> String {
-        let entries = checked.map { application in
-            var entry = Entry(
-                application_id: application.id,
-                checks: application.results.map {
-                    Check(name: $0.name.rawValue, outcome: $0.outcome.rawValue, reason_code: $0.reason?.rawValue,
-                          evidence: $0.evidence)
-                },
-                outcome: "approved",
-                policy_version: application.policyVersion,
-                duplicate_documents: application.duplicateDocuments
-            )
+    static func encode(_ checked: [CheckedApplication]) -> String {
+        var json: [UInt8] = []
+        json.reserveCapacity(checked.count * 1_200)
+        json.append(UInt8(ascii: "["))
+        for (index, application) in checked.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json.append(contentsOf: #"{"application_id":"#.utf8)
+            json.append(contentsOf: String(application.id).utf8)
+            json.append(contentsOf: #","checks":["#.utf8)
+            for (position, result) in application.results.enumerated() {
+                if position > 0 { json.append(UInt8(ascii: ",")) }
+                json.append(contentsOf: #"{"name":"#.utf8)
+                Self.appendString(result.name.rawValue, to: &json)
+                json.append(contentsOf: #","outcome":"#.utf8)
+                Self.appendString(result.outcome.rawValue, to: &json)
+                if let reason = result.reason {
+                    json.append(contentsOf: #","reason_code":"#.utf8)
+                    Self.appendString(reason.rawValue, to: &json)
+                }
+                json.append(contentsOf: #","evidence":"#.utf8)
+                Self.appendString(result.evidence, to: &json)
+                json.append(UInt8(ascii: "}"))
+            }
+            json.append(contentsOf: #"],"outcome":"#.utf8)
             switch application.verdict {
             case .approve:
-                break
+                json.append(contentsOf: #""approved""#.utf8)
             case .review:
-                entry.outcome = "in_review"
+                json.append(contentsOf: #""in_review""#.utf8)
             case .deny(let reason, let retry):
-                entry.outcome = "denied"
-                entry.reason_code = reason.rawValue
+                json.append(contentsOf: #""denied","reason_code":"#.utf8)
+                Self.appendString(reason.rawValue, to: &json)
                 switch retry {
-                case .attemptsRemaining(let count): entry.attempts_remaining = count
-                case .after(let date): entry.retry_after = date.postgresText
-                case .final: break
+                case .attemptsRemaining(let count):
+                    json.append(contentsOf: #","attempts_remaining":"#.utf8)
+                    json.append(contentsOf: String(count).utf8)
+                case .after(let date):
+                    if let text = date.postgresText {
+                        json.append(contentsOf: #","retry_after":"#.utf8)
+                        Self.appendString(text, to: &json)
+                    }
+                case .final:
+                    break
                 }
             }
-            return entry
+            json.append(contentsOf: #","policy_version":"#.utf8)
+            json.append(contentsOf: String(application.policyVersion).utf8)
+            json.append(contentsOf: #","duplicate_documents":"#.utf8)
+            json.append(contentsOf: String(application.duplicateDocuments).utf8)
+            json.append(UInt8(ascii: "}"))
         }
-        return String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
+        json.append(UInt8(ascii: "]"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// A JSON string literal (RFC 8259): quote, backslash and control characters escaped, everything else
+    /// as its UTF-8.
+    static func appendString(_ string: String, to json: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        json.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                json.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                json.append(hex[Int(byte >> 4)])
+                json.append(hex[Int(byte & 0x0F)])
+            default: json.append(byte)
+            }
+        }
+        json.append(UInt8(ascii: "\""))
     }
 }

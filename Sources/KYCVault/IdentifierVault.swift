@@ -51,7 +51,18 @@ public struct DocumentFingerprint: Sendable, Hashable {
     public var keyVersion: Int
     public var bytes: Data
 
-    public var hex: String { self.bytes.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: self.bytes.count * 2) { buffer in
+            var index = 0
+            for byte in self.bytes {
+                buffer[index] = digits[Int(byte >> 4)]
+                buffer[index + 1] = digits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
+        }
+    }
 }
 
 /// Seals, opens and fingerprints identifiers with a keyring.
