@@ -11,6 +11,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
+# What `make bench` needs besides: hyperfine times whole commands; python3-venv holds the peers (PgQueuer,
+# procrastinate) from PyPI; bc does the arithmetic.
+BENCH_APT_PACKAGES := hyperfine bc python3-venv gcc
 SWIFT_BUILD_FLAGS ?=
 
 .PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check bench
@@ -27,7 +30,7 @@ help:
 # Installs the Debian packages that are missing; does nothing when all are there.
 deps:
 	@missing=()
-	for package in $(APT_PACKAGES); do
+	for package in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do
 		dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$$package")
 	done
 	if (( $${#missing[@]} )); then
@@ -130,5 +133,6 @@ unit-check:
 	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
 	echo "unit-check: verify clean, exposure $$exposure"
 
-bench: deps
+bench:
+	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	bench/run
