@@ -7,8 +7,8 @@ public import Logging
 public import ServiceLifecycle
 
 /// Delivers the outbox: claims due emails in batches, renders each from its decision, sends it over one
-/// reused SMTP connection, and records sent, retry (with backoff and jitter) or failed for the batch in
-/// one statement. Wakes on the decision functions' NOTIFY.
+/// reused SMTP connection, and records sent, retry (with backoff and jitter) or failed as each reply
+/// arrives (`DeliveryRecorder`). Wakes on the decision functions' NOTIFY.
 public struct OutboxMailer: Service {
     private let loop: NotifiedWorkLoop
     private let configuration: Configuration
@@ -16,6 +16,7 @@ public struct OutboxMailer: Service {
     private let senders: [SMTPSender]
     private let templates: EmailTemplates
     private let backoff = DeliveryBackoff()
+    private let recorderConnection: RecorderConnection
     private let logger: Logger
 
     public init(
@@ -34,6 +35,7 @@ public struct OutboxMailer: Service {
             heartbeat: heartbeat
         )
         self.configuration = configuration
+        self.recorderConnection = RecorderConnection(databaseURL: configuration.databaseURL)
         self.from = from
         self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
         self.logger = logger
@@ -43,34 +45,52 @@ public struct OutboxMailer: Service {
         await self.loop.run { connection in
             try await self.deliverBatch(on: connection)
         }
+        await self.recorderConnection.drop()
     }
 
     /// Batches delivered per call before the loop gets control back (for its heartbeat and shutdown).
     static let batchesPerCall = 20
 
     /// Delivers due emails batch after batch, pipelined: while one batch travels over the SMTP connections,
-    /// the previous batch's results are recorded and the next batch is claimed on the database connection.
-    /// A crash between claim and record leaves leases that run out, and those emails are sent again with
-    /// their Message-IDs, as before.
+    /// the next batch is claimed on the database connection, and each result is recorded as its reply
+    /// arrives by a `DeliveryRecorder` on a connection of its own. A crash between claim and record leaves
+    /// leases that run out, and those emails are sent again with their Message-IDs, as before.
     func deliverBatch(on connection: PostgresConnection) async throws -> Int {
         let outbox = Outbox()
         var batch = try await self.claim(outbox, on: connection)
-        var delivered = 0
-        var batches = 0
-        var unrecorded: [DeliveryResult] = []
-        while !batch.isEmpty {
-            let current = batch
-            async let sent = self.send(current)
-            try await outbox.record(unrecorded, on: connection)
-            batches += 1
-            let more = batches < Self.batchesPerCall && !NotifiedWorkLoop.isStopping
-            let next = more ? try await self.claim(outbox, on: connection) : []
-            unrecorded = await sent
-            delivered += current.count
-            batch = next
+        guard !batch.isEmpty else { return 0 }
+        let recorderConnection: PostgresConnection
+        do {
+            recorderConnection = try await self.recorderConnection.get()
+        } catch {
+            await self.recorderConnection.drop()
+            throw error
         }
-        try await outbox.record(unrecorded, on: connection)
-        return delivered
+        let recorder = DeliveryRecorder()
+        do {
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recorder.run(on: recorderConnection) }
+                var delivered = 0
+                var batches = 0
+                while !batch.isEmpty {
+                    let current = batch
+                    async let sent: Void = self.send(current, recorder: recorder)
+                    batches += 1
+                    let more = batches < Self.batchesPerCall && !NotifiedWorkLoop.isStopping && recorder.failure == nil
+                    let next = more ? try await self.claim(outbox, on: connection) : []
+                    await sent
+                    delivered += current.count
+                    batch = next
+                }
+                recorder.close()
+                try await group.waitForAll()
+                return delivered
+            }
+        } catch {
+            recorder.close()
+            await self.recorderConnection.drop()
+            throw error
+        }
     }
 
     private func claim(_ outbox: Outbox, on connection: PostgresConnection) async throws -> [OutboxEmail] {
@@ -78,32 +98,29 @@ public struct OutboxMailer: Service {
     }
 
     /// Sends a batch over every connection at once: each connection takes every n-th email and sends its
-    /// share in order, reusing its connection.
-    func send(_ emails: [OutboxEmail]) async -> [DeliveryResult] {
+    /// share in order, reusing its connection. Each result goes to `recorder` as it arrives.
+    func send(_ emails: [OutboxEmail], recorder: DeliveryRecorder) async {
         let shares = self.senders.indices.map { index in
             stride(from: index, to: emails.count, by: self.senders.count).map { emails[$0] }
         }
-        return await withTaskGroup(of: [DeliveryResult].self) { group in
+        await withTaskGroup(of: Void.self) { group in
             for (sender, share) in zip(self.senders, shares) where !share.isEmpty {
-                group.addTask { await self.deliver(share, over: sender) }
+                group.addTask { await self.deliver(share, over: sender, recorder: recorder) }
             }
-            return await group.reduce(into: [DeliveryResult]()) { $0 += $1 }
         }
     }
 
     /// Sends `emails` in order over one connection, rendering and encoding each next message while the
     /// current one travels. Once the server proves unreachable, the rest are rescheduled without waiting
     /// out a connect timeout each.
-    func deliver(_ emails: [OutboxEmail], over sender: SMTPSender) async -> [DeliveryResult] {
-        var results: [DeliveryResult] = []
-        results.reserveCapacity(emails.count)
+    func deliver(_ emails: [OutboxEmail], over sender: SMTPSender, recorder: DeliveryRecorder) async {
         var serverDown: SMTPError?
         var prepared = emails.first.map(self.prepare)
         for (index, email) in emails.enumerated() {
             let message = prepared
             let upcoming = index + 1 < emails.count ? emails[index + 1] : nil
             if let serverDown {
-                results.append(self.retryOrGiveUp(email, error: serverDown))
+                recorder.add(self.retryOrGiveUp(email, error: serverDown))
                 prepared = upcoming.map(self.prepare)
                 continue
             }
@@ -124,16 +141,15 @@ public struct OutboxMailer: Service {
                 if error.code == .connectionFailed || error.code == .timeout || error.code == .tlsFailed {
                     serverDown = error
                 }
-                results.append(error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error))
+                recorder.add(error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error))
             case .success(let receipt):
-                results.append(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
+                recorder.add(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
                 self.logger.info(
                     "email.sent",
                     metadata: ["application.id": "\(email.applicationID)", "outbox.id": "\(email.id)"]
                 )
             }
         }
-        return results
     }
 
     static func send(_ message: EncodedMessage, over sender: SMTPSender) async -> Result<SMTPReceipt, SMTPError> {
