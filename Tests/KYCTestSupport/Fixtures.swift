@@ -5,7 +5,7 @@ public enum Fixtures {
     /// The contract's example, which passes every check: a GB passport with a valid MRZ, submitted 9.5
     /// minutes into its session. `account` and `email` default to fresh values so tests never collide.
     public static func validSubmission(
-        account: String = "acct-" + UUID().uuidString.lowercased(),
+        account: String = "acct-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased(),
         email: String? = nil,
         submittedAt: String = "2026-11-26T10:09:30Z",
         sessionStartedAt: String = "2026-11-26T10:00:00Z"
