@@ -46,11 +46,15 @@ final class DeliveryRecorder: Sendable {
 
     /// Writes until closed and drained. On a database error it stops, keeps the error for `failure`, and
     /// rethrows; results not yet written are left to the leases.
-    func run(on connection: PostgresConnection) async throws {
+    ///
+    /// The whole loop runs on the connection's own thread: a result handed over wakes it there directly, and
+    /// the write follows at once, whatever the cooperative pool is busy with (checks of a batch can hold it
+    /// for many milliseconds, and every one of them widened the window in which a kill makes a duplicate).
+    func run(on connection: isolated PostgresConnection) async throws {
         let outbox = Outbox()
         do {
             while let results = await self.next() {
-                try await outbox.record(results, on: connection)
+                try outbox.record(results, on: connection)
             }
         } catch {
             self.state.withLock { $0.failure = error }
@@ -60,7 +64,7 @@ final class DeliveryRecorder: Sendable {
 
     /// Everything gathered so far, waiting for the first result if there is none; nil once closed and
     /// drained.
-    private func next() async -> [DeliveryResult]? {
+    private func next(isolation: isolated (any Actor)? = #isolation) async -> [DeliveryResult]? {
         while true {
             enum Step { case take([DeliveryResult]), finished, wait }
             let step = self.state.withLock { state -> Step in
@@ -74,7 +78,7 @@ final class DeliveryRecorder: Sendable {
             case .take(let results): return results
             case .finished: return nil
             case .wait:
-                await withCheckedContinuation { continuation in
+                await withCheckedContinuation(isolation: isolation) { continuation in
                     let resumeNow = self.state.withLock { state -> Bool in
                         if !state.pending.isEmpty || state.closed { return true }
                         state.waiter = continuation

@@ -124,26 +124,24 @@ public struct OutboxMailer: Service {
                 prepared = upcoming.map(self.prepare)
                 continue
             }
-            let outcome: Result<SMTPReceipt, SMTPError>
+            let failure: SMTPError?
             switch message {
             case .success(let encoded):
-                async let sending = Self.send(encoded, over: sender)
+                async let sending = self.send(encoded, for: email, over: sender, recorder: recorder)
                 prepared = upcoming.map(self.prepare)
-                outcome = await sending
+                failure = await sending
             case .failure(let error):
-                outcome = .failure(error)
+                recorder.add(self.result(for: email, error))
+                failure = error
                 prepared = upcoming.map(self.prepare)
             case nil:
                 continue
             }
-            switch outcome {
-            case .failure(let error):
-                if error.code == .connectionFailed || error.code == .timeout || error.code == .tlsFailed {
-                    serverDown = error
+            if let failure {
+                if failure.code == .connectionFailed || failure.code == .timeout || failure.code == .tlsFailed {
+                    serverDown = failure
                 }
-                recorder.add(error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error))
-            case .success(let receipt):
-                recorder.add(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
+            } else {
                 self.logger.info(
                     "email.sent",
                     metadata: ["application.id": "\(email.applicationID)", "outbox.id": "\(email.id)"]
@@ -152,12 +150,30 @@ public struct OutboxMailer: Service {
         }
     }
 
-    static func send(_ message: EncodedMessage, over sender: SMTPSender) async -> Result<SMTPReceipt, SMTPError> {
+    /// Sends one message on the sender's own thread and hands its result to `recorder` right there, the
+    /// moment the reply arrives, without a hop through the cooperative pool (which the checks may keep busy
+    /// for many milliseconds): an accepted email is marked sent as soon as the recorder's connection can
+    /// write it. Returns the error, if any.
+    func send(
+        _ message: EncodedMessage,
+        for email: OutboxEmail,
+        over sender: isolated SMTPSender,
+        recorder: DeliveryRecorder
+    ) -> SMTPError? {
         do {
-            return .success(try await sender.send(message))
+            let receipt = try sender.send(message)
+            recorder.add(DeliveryResult(outboxID: email.id, status: .sent, reply: receipt.replyText))
+            return nil
         } catch {
-            return .failure(error)
+            recorder.add(self.result(for: email, error))
+            return error
         }
+    }
+
+    /// Failed for good on a permanent error; otherwise retried later, or failed once the email's lifetime is
+    /// over.
+    func result(for email: OutboxEmail, _ error: SMTPError) -> DeliveryResult {
+        error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error)
     }
 
     /// The email rendered from its decision in the applicant's locale and encoded for the wire; an invalid

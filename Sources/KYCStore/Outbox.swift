@@ -98,8 +98,9 @@ public struct Outbox: Sendable {
         return name.isEmpty ? nil : name
     }
 
-    /// Records a batch of delivery results in one statement.
-    public func record(_ results: [DeliveryResult], on connection: PostgresConnection) async throws(StoreError) {
+    /// Records a batch of delivery results in one statement. Runs on the connection's own thread from start to
+    /// finish, so a busy cooperative pool never delays the mark of an accepted email.
+    public func record(_ results: [DeliveryResult], on connection: isolated PostgresConnection) throws(StoreError) {
         guard !results.isEmpty else { return }
         struct Entry: Encodable {
             var outbox_id: Int64
@@ -117,7 +118,7 @@ public struct Outbox: Sendable {
         }
         do {
             let document = String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
-            try await connection.query("SELECT kyc.record_email_results($1::jsonb)", [document])
+            try connection.query("SELECT kyc.record_email_results($1::jsonb)", [document])
         } catch {
             throw StoreError(error)
         }
