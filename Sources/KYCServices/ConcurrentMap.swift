@@ -3,10 +3,8 @@ extension Array where Element: Sendable {
     /// `map` spread over the machine's cores on the `CheckThreads`, order kept: for CPU-bound
     /// work on independent elements (the checks of one batch), done while the database waits for the
     /// batch's results anyway.
-    func concurrentMap<Result: Sendable>(
-        on threads: CheckThreads = .shared,
-        _ transform: @Sendable (Element) -> Result
-    ) -> [Result] {
+    func concurrentMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
+        let threads = CheckThreads.shared
         let workers = Swift.min(threads.count, self.count / 8)
         guard workers > 1 else { return self.map(transform) }
         let results = ResultSlots<Result>(count: self.count)
