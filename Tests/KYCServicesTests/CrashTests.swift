@@ -130,7 +130,11 @@ struct CrashTests {
             let first = accepted.min()!
             let nearest = killTimes.indices.min {
                 abs(killTimes[$0].timeIntervalSince(first)) < abs(killTimes[$1].timeIntervalSince(first))
-            }!
+            }
+            guard let nearest else {
+                print("crash: delivered \(accepted.count) times: \(id)")
+                continue
+            }
             let offset = first.timeIntervalSince(killTimes[nearest]) * 1000
             if offset >= 0 { afterKill += accepted.count - 1 } else { beforeKill.append(-offset) }
             print(String(format: "crash: delivered %d times: %@, first accepted %+.1f ms from kill %d", accepted.count, id, offset, nearest + 1))
@@ -142,14 +146,16 @@ struct CrashTests {
         ))
         // Little's law: a kill finds on average (mail rate x time the server takes to answer a dot) emails in
         // the server's hands, unanswered, and each one is a duplicate for any sender that delivers at least once.
-        let phase = killTimes.last!.timeIntervalSince(started)
-        let rate = Double(deliveries.values.joined().filter { $0 <= killTimes.last! }.count) / phase
-        let dot = finalDot.isEmpty ? 0 : finalDot[finalDot.count / 2] / .seconds(1)
-        print(String(
-            format: "crash: the sink answers a final dot in %.2f ms (median of %d probes); at %.0f emails/s during the kills, "
-                + "%d kills x %.0f/s x %.2f ms = %.1f duplicates from the server's time alone",
-            dot * 1000, finalDot.count, rate, Self.kills, rate, dot * 1000, Double(Self.kills) * rate * dot
-        ))
+        if let lastKill = killTimes.last, !finalDot.isEmpty {
+            let phase = lastKill.timeIntervalSince(started)
+            let rate = Double(deliveries.values.joined().filter { $0 <= lastKill }.count) / phase
+            let dot = finalDot[finalDot.count / 2] / .seconds(1)
+            print(String(
+                format: "crash: the sink answers a final dot in %.2f ms (median of %d probes); at %.0f emails/s during the kills, "
+                    + "%d kills x %.0f/s x %.2f ms = %.1f duplicates from the server's time alone",
+                dot * 1000, finalDot.count, rate, Self.kills, rate, dot * 1000, Double(Self.kills) * rate * dot
+            ))
+        }
         printFaultSummary("SIGKILL x\(Self.kills), \(Self.load) applications", runs: Self.kills, lost: lost, duplicates: duplicates, crashes: crashes)
         #expect(lost == 0)
         #expect(crashes == 0)
