@@ -98,11 +98,15 @@ struct Migrate: AsyncParsableCommand {
     )
 
     func run() async throws {
-        let applied = try await withDatabase { try await Migrator().migrate($0) }
-        if applied.isEmpty {
+        let (applied, refreshed) = try await withDatabase { connection in
+            let stale = try await Migrator().staleFunctionFiles(connection)
+            return (try await Migrator().migrate(connection), stale)
+        }
+        if applied.isEmpty && refreshed.isEmpty {
             print("schema is up to date (version \(Migrator.latestVersion))")
         } else {
-            print("applied migrations \(applied.map(String.init).joined(separator: ", ")); schema version \(Migrator.latestVersion)")
+            let migrations = applied.isEmpty ? "no migration" : "applied migrations " + applied.map(String.init).joined(separator: ", ")
+            print("\(migrations); function files re-applied (changed: \(refreshed.joined(separator: ", "))); schema version \(Migrator.latestVersion)")
         }
     }
 }

@@ -53,11 +53,16 @@ if let vault {
 do {
     let connection = try await PostgresConnection.connect(configuration.databaseURL, label: "kyc.startup")
     let version = try await Migrator().currentVersion(connection)
+    let staleFunctions = version == Migrator.latestVersion ? try await Migrator().staleFunctionFiles(connection) : []
     await connection.close()
-    guard version == Migrator.latestVersion else {
+    guard version == Migrator.latestVersion, staleFunctions.isEmpty else {
         logger.critical(
             "schema.mismatch",
-            metadata: ["schema.version": "\(version)", "expected": "\(Migrator.latestVersion)"]
+            metadata: [
+                "schema.version": "\(version)", "expected": "\(Migrator.latestVersion)",
+                "stale_function_files": "\(staleFunctions.joined(separator: ","))",
+                "fix": "run `kyc-review migrate` with this build",
+            ]
         )
         exit(78)
     }

@@ -227,7 +227,7 @@ struct RoleMatrixTests {
     /// Every table each role may read; nothing else, and no role may write any table.
     static let readable: [String: Set<String>] = [
         "kyc_intake": [],
-        "kyc_daemon": ["schema_migrations", "reason_codes"],
+        "kyc_daemon": ["schema_migrations", "schema_functions", "reason_codes"],
         // Applications column by column: see reviewersReadApplicationsButNeverTheSealedIdentifiers.
         "kyc_reviewer": [
             "check_results", "decisions", "email_outbox", "audit_log", "reason_codes", "accounts",

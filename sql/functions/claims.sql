@@ -1,0 +1,257 @@
+-- ---------------------------------------------------------------------------------------------------------
+-- The daemon's check worker.
+
+-- An application's attempt history, relative to its own submission time (so a replay sees what the checks
+-- saw): the account's earlier submissions in the 24 h before it, and its denials in the 48 h before it,
+-- attempt_limit denials not counted.
+CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_submitted_at timestamptz,
+                                    OUT earlier_submissions timestamptz[], OUT recent_denials timestamptz[])
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT
+        ARRAY(
+            SELECT p.submitted_at FROM kyc.applications p
+            LEFT JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = p_account_id AND p.id <> p_id
+              AND p.submitted_at > p_submitted_at - interval '24 hours'
+              AND (p.submitted_at < p_submitted_at OR (p.submitted_at = p_submitted_at AND p.id < p_id))
+              AND d.reason_code IS DISTINCT FROM 'attempt_limit'
+            ORDER BY p.submitted_at),
+        ARRAY(
+            SELECT d.decided_at FROM kyc.applications p
+            JOIN kyc.decisions d ON d.application_id = p.id
+            WHERE p.account_id = p_account_id AND p.id <> p_id AND d.outcome = 'denied'
+              AND d.reason_code <> 'attempt_limit'
+              AND d.decided_at > p_submitted_at - interval '48 hours' AND d.decided_at <= p_submitted_at
+            ORDER BY d.decided_at)
+$$;
+
+-- Claims up to batch_size applications for checking, for one daemon instance: first those whose checking
+-- lease ran out (their instance died), then waiting ones, oldest first, skipping rows another instance
+-- holds. The claim commits on its own, as a lease (who, until when) with the attempt counted, so that a
+-- crash while checking leaves a lease that runs out rather than a lost application. An application whose
+-- checks have been claimed max_attempts times without a result is parked: routed to review, audited.
+CREATE FUNCTION kyc.claim_for_checks(batch_size integer, lease_seconds integer, instance text,
+                                     max_attempts integer DEFAULT 3)
+RETURNS TABLE (
+    application_id bigint,
+    payload jsonb,
+    submitted_at timestamptz,
+    session_started_at timestamptz,
+    earlier_submissions timestamptz[],
+    recent_denials timestamptz[],
+    duplicate_documents integer
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rescued bigint[];
+    v_waiting bigint[];
+BEGIN
+    v_rescued := ARRAY(
+        SELECT id FROM kyc.applications
+        WHERE status = 'checking' AND lease_expires_at < now()
+        ORDER BY lease_expires_at
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED);
+
+    -- Parked: too many claims without a result.
+    WITH parked AS (
+        UPDATE kyc.applications
+        SET status = 'in_review', status_changed_at = now(), lease_holder = NULL, lease_expires_at = NULL,
+            automated_verdict = 'in_review'
+        WHERE id = ANY (v_rescued) AND check_attempts >= max_attempts
+        RETURNING id, account_id, check_attempts
+    )
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    SELECT 'auto', 'parked', id, account_id,
+           jsonb_build_object('reason', 'the automated checks did not complete', 'attempts', check_attempts)
+    FROM parked;
+    v_rescued := ARRAY(SELECT id FROM kyc.applications WHERE id = ANY (v_rescued) AND status = 'checking');
+
+    v_waiting := ARRAY(
+        SELECT id FROM kyc.applications
+        WHERE status = 'submitted'
+        ORDER BY id
+        LIMIT greatest(0, batch_size - cardinality(v_rescued))
+        FOR UPDATE SKIP LOCKED);
+
+    RETURN QUERY
+    WITH claimed AS (
+        UPDATE kyc.applications a
+        SET status = 'checking', status_changed_at = now(), lease_holder = instance,
+            lease_expires_at = now() + make_interval(secs => lease_seconds), check_attempts = a.check_attempts + 1
+        WHERE a.id = ANY (v_rescued || v_waiting)
+        RETURNING a.*
+    )
+    SELECT
+        c.id,
+        c.payload,
+        c.submitted_at,
+        c.session_started_at,
+        h.earlier_submissions,
+        h.recent_denials,
+        (SELECT count(*)::integer FROM kyc.applications o
+         WHERE o.issuing_country = c.issuing_country AND o.document_type = c.document_type
+           AND o.document_number = c.document_number AND o.account_id <> c.account_id
+           AND o.status IN ('submitted', 'checking', 'in_review', 'approved'))
+    FROM claimed c, kyc.attempt_history(c.id, c.account_id, c.submitted_at) h
+    ORDER BY c.id;
+END
+$$;
+
+-- The daemon's batch, same document and meaning as before ([{application_id, checks, outcome, reason_code,
+-- attempts_remaining, retry_after, policy_version, duplicate_documents}]), now one statement per table.
+-- Only applications `instance` still holds in 'checking' are recorded: one whose lease ran out and was
+-- rescued by another instance is skipped, and checked (once) by the other. Returns how many it recorded.
+CREATE FUNCTION kyc.record_automated_results(results jsonb, instance text) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_held bigint[];
+    v_decisions jsonb;
+BEGIN
+    v_held := ARRAY(
+        SELECT a.id FROM kyc.applications a
+        WHERE a.id IN (SELECT (r ->> 'application_id')::bigint FROM jsonb_array_elements(results) r)
+          AND a.lease_holder = instance AND a.status = 'checking'
+        ORDER BY a.id
+        FOR UPDATE);
+    IF cardinality(v_held) = 0 THEN
+        RETURN 0;
+    END IF;
+
+    INSERT INTO kyc.check_results (application_id, name, outcome, reason_code, evidence)
+    SELECT (r ->> 'application_id')::bigint, c ->> 'name', c ->> 'outcome', c ->> 'reason_code', c ->> 'evidence'
+    FROM jsonb_array_elements(results) r, jsonb_array_elements(r -> 'checks') c
+    WHERE (r ->> 'application_id')::bigint = ANY (v_held);
+
+    UPDATE kyc.applications a
+    SET lease_holder = NULL, lease_expires_at = NULL,
+        automated_verdict = r.outcome || coalesce(':' || r.reason_code, ''),
+        policy_version = r.policy_version,
+        duplicate_documents = r.duplicate_documents,
+        -- The decision's status too, so that kyc.write_decisions finds it set and the row is rewritten
+        -- once rather than twice.
+        status = r.outcome,
+        status_changed_at = now()
+    FROM jsonb_to_recordset(results)
+         AS r(application_id bigint, outcome text, reason_code text, policy_version integer,
+              duplicate_documents integer)
+    WHERE a.id = r.application_id AND a.id = ANY (v_held);
+
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
+    SELECT 'auto', 'routed_to_review', a.id, a.account_id
+    FROM jsonb_to_recordset(results) AS r(application_id bigint, outcome text)
+    JOIN kyc.applications a ON a.id = r.application_id
+    WHERE r.outcome = 'in_review' AND a.id = ANY (v_held)
+    ORDER BY r.application_id;
+
+    SELECT jsonb_agg(jsonb_build_object(
+               'application_id', r.application_id, 'outcome', r.outcome, 'reason_code', r.reason_code,
+               'decided_by', 'auto', 'attempts_remaining', r.attempts_remaining, 'retry_after', r.retry_after,
+               'policy_version', r.policy_version) ORDER BY r.application_id)
+    INTO v_decisions
+    FROM jsonb_to_recordset(results)
+         AS r(application_id bigint, outcome text, reason_code text, attempts_remaining integer,
+              retry_after timestamptz, policy_version integer)
+    WHERE r.outcome <> 'in_review' AND r.application_id = ANY (v_held);
+    IF v_decisions IS NOT NULL THEN
+        PERFORM kyc.write_decisions(v_decisions);
+    END IF;
+    RETURN cardinality(v_held);
+END
+$$;
+
+CREATE FUNCTION kyc.claim_identified(batch_size integer, lease_seconds integer, instance text,
+                                                max_attempts integer DEFAULT 3)
+RETURNS TABLE (
+    application_id bigint,
+    account_id text,
+    payload jsonb,
+    submitted_at timestamptz,
+    session_started_at timestamptz,
+    earlier_submissions timestamptz[],
+    recent_denials timestamptz[],
+    issuing_country text,
+    document_type text,
+    document_number text,
+    mrz text
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_claimed kyc.claimed_application[];
+BEGIN
+    v_claimed := ARRAY(SELECT ROW(c.*)::kyc.claimed_application
+                       FROM kyc.claim_for_checks(batch_size, lease_seconds, instance, max_attempts) c);
+    RETURN QUERY
+    SELECT c.application_id, a.account_id, c.payload, c.submitted_at, c.session_started_at,
+           c.earlier_submissions, c.recent_denials,
+           a.issuing_country, a.document_type, u.document_number, u.mrz
+    FROM unnest(v_claimed) c
+    JOIN kyc.applications a ON a.id = c.application_id
+    LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = c.application_id
+    ORDER BY c.application_id;
+END
+$$;
+
+-- How many other accounts' pending or approved applications carry the same document, for each of
+-- [{application_id, fingerprints: [hex, one per key version]}]: sealed ones by fingerprint, those still
+-- awaiting their seal by their plaintext, in one statement (one snapshot: nothing counted twice).
+CREATE FUNCTION kyc.count_duplicate_documents(p_documents jsonb)
+RETURNS TABLE (application_id bigint, duplicates integer)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT a.id,
+           ((SELECT count(*) FROM kyc.applications o
+             WHERE o.document_fingerprint = ANY (ARRAY(
+                       SELECT decode(f, 'hex') FROM jsonb_array_elements_text(e -> 'fingerprints') f))
+               AND o.document_fingerprint IS NOT NULL
+               AND o.status IN ('submitted', 'checking', 'in_review', 'approved')
+               AND o.account_id <> a.account_id)
+            + (SELECT count(*) FROM kyc.identifiers_awaiting_seal s
+               JOIN kyc.applications o ON o.id = s.application_id
+               WHERE s.issuing_country = mine.issuing_country AND s.document_type = mine.document_type
+                 AND s.document_number = mine.document_number
+                 AND o.status IN ('submitted', 'checking', 'in_review', 'approved')
+                 AND o.account_id <> a.account_id))::integer
+    FROM jsonb_array_elements(p_documents) e
+    JOIN kyc.applications a ON a.id = (e ->> 'application_id')::bigint
+    LEFT JOIN kyc.identifiers_awaiting_seal mine ON mine.application_id = a.id
+$$;
+
+-- The daemon's record step: results, decisions, outbox and audit (kyc.record_automated_results), then the
+-- identifiers sealed, in one transaction.
+CREATE FUNCTION kyc.record_checked(p_results jsonb, p_instance text, p_seals jsonb) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_recorded integer;
+BEGIN
+    v_recorded := kyc.record_automated_results(p_results, p_instance);
+    PERFORM kyc.seal_identifiers(p_seals);
+    RETURN v_recorded;
+END
+$$;
+
+-- Who may call what.
+GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer, integer, text, integer) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.attempt_history(bigint, text, timestamptz) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb, text) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.claim_identified(integer, integer, text, integer) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.count_duplicate_documents(jsonb) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.record_checked(jsonb, text, jsonb) TO kyc_daemon;

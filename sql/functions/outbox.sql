@@ -1,0 +1,76 @@
+-- Delivery results, now recorded as each SMTP reply arrives (the mailer's DeliveryRecorder) rather than
+-- a batch at a time: one statement for the outbox rows and one for their audit entries instead of a loop.
+-- The shorter the write, the fewer emails a crash finds accepted by the server but not yet marked sent.
+CREATE FUNCTION kyc.record_email_results(results jsonb) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    WITH r AS (
+        SELECT * FROM jsonb_to_recordset(results)
+                      AS r(outbox_id bigint, status text, reply text, next_attempt_at timestamptz)
+    ), updated AS (
+        UPDATE kyc.email_outbox o SET
+            status = CASE r.status WHEN 'retry' THEN 'pending' ELSE r.status END,
+            last_reply = left(r.reply, 1000),
+            sent_at = CASE WHEN r.status = 'sent' THEN now() END,
+            failed_at = CASE WHEN r.status = 'failed' THEN now() END,
+            next_attempt_at = coalesce(r.next_attempt_at, o.next_attempt_at)
+        FROM r
+        WHERE o.id = r.outbox_id AND o.status = 'pending'
+        RETURNING o.id, o.status, o.application_id, o.message_id, o.attempts
+    )
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    SELECT 'auto', 'email_' || u.status, u.application_id,
+           jsonb_build_object('message_id', u.message_id, 'attempts', u.attempts)
+    FROM updated u
+    WHERE u.status <> 'pending'
+    ORDER BY u.id;
+    RETURN jsonb_array_length(results);
+END
+$$;
+
+-- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
+-- lease_seconds, so an email whose sender crashed is retried when the lease runs out.
+CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
+RETURNS TABLE (
+    outbox_id bigint,
+    application_id bigint,
+    kind text,
+    recipient text,
+    locale text,
+    message_id text,
+    attempts integer,
+    created_at timestamptz,
+    reason_code text,
+    final boolean,
+    attempts_remaining integer,
+    retry_after timestamptz,
+    applicant_message text,
+    first_name text,
+    last_name text
+)
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH due AS (
+        SELECT id FROM kyc.email_outbox
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY next_attempt_at, id
+        LIMIT batch_size
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE kyc.email_outbox o
+    SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
+    FROM due, kyc.decisions d, kyc.applications a
+    WHERE o.id = due.id AND d.application_id = o.application_id AND a.id = o.application_id
+    RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
+              d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message,
+              a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}'
+$$;
+
+-- Who may call what.
+GRANT EXECUTE ON FUNCTION kyc.record_email_results(jsonb) TO kyc_daemon;
+GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;

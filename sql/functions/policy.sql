@@ -1,0 +1,48 @@
+CREATE FUNCTION kyc.current_policy() RETURNS kyc.policy_versions
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM kyc.policy_versions ORDER BY version DESC LIMIT 1
+$$;
+
+-- Publishes a new policy version (validated by kyc-review before it comes here); audited with who and
+-- why. For the database owner (operators), not for reviewers or the daemon.
+CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_previous kyc.policy_versions;
+    v_version integer;
+BEGIN
+    PERFORM kyc.require_note(p_note);
+    IF p_settings IS NULL OR jsonb_typeof(p_settings) <> 'object' THEN
+        RAISE EXCEPTION 'the policy must be a JSON object' USING ERRCODE = '22023';
+    END IF;
+    IF jsonb_typeof(p_settings -> 'four_eyes.reasons') <> 'array' OR EXISTS (
+            SELECT FROM jsonb_array_elements_text(p_settings -> 'four_eyes.reasons') r
+            WHERE r NOT IN (SELECT code FROM kyc.reason_codes)) THEN
+        RAISE EXCEPTION 'four_eyes.reasons must be a list of reason codes' USING ERRCODE = '22023';
+    END IF;
+    IF jsonb_typeof(p_settings -> 'four_eyes.duplicate_approvals') <> 'boolean' THEN
+        RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
+    END IF;
+    LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
+    SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
+    v_version := v_previous.version + 1;
+    INSERT INTO kyc.policy_versions (version, settings, note) VALUES (v_version, p_settings, p_note);
+    INSERT INTO kyc.audit_log (actor, action, details)
+    VALUES (session_user, 'policy_published', jsonb_build_object(
+        'version', v_version, 'note', p_note,
+        'changed', (SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_object('from', v_previous.settings -> n.key,
+                                                                                'to', n.value)), '{}'::jsonb)
+                    FROM jsonb_each(p_settings) n
+                    WHERE v_previous.settings -> n.key IS DISTINCT FROM n.value)));
+    RETURN v_version;
+END
+$$;
+
+-- Who may call what.
+GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;

@@ -1,0 +1,353 @@
+-- Leases the oldest in-review case that nobody holds (or whose lease ran out) to the caller; a caller
+-- who already holds a live lease gets that case back, renewed. Returns the id, or NULL when none waits.
+CREATE FUNCTION kyc.lease_next_case(lease_seconds integer) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    SELECT id INTO v_id FROM kyc.applications
+    WHERE status = 'in_review' AND lease_holder = session_user AND lease_expires_at > now()
+    ORDER BY status_changed_at, id LIMIT 1
+    FOR UPDATE SKIP LOCKED;
+    IF v_id IS NULL THEN
+        SELECT id INTO v_id FROM kyc.applications
+        WHERE status = 'in_review' AND (lease_holder IS NULL OR lease_expires_at <= now())
+        ORDER BY status_changed_at, id LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+    END IF;
+    IF v_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE kyc.applications
+    SET lease_holder = session_user, lease_expires_at = now() + make_interval(secs => lease_seconds)
+    WHERE id = v_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'leased', v_id, jsonb_build_object('seconds', lease_seconds));
+    RETURN v_id;
+END
+$$;
+
+-- Locks an application for a reviewer's action and checks it may be acted on: it exists (P0002), is in
+-- review (55000 'already decided' / 'not in review'), and is not leased to another reviewer (55000).
+CREATE FUNCTION kyc.lock_case_for_review(p_application_id bigint) RETURNS kyc.applications
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_app kyc.applications;
+BEGIN
+    SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    IF v_app.status IN ('approved', 'denied') THEN
+        RAISE EXCEPTION 'refused: application % is already decided', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_app.status <> 'in_review' THEN
+        RAISE EXCEPTION 'refused: application % is not in review', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_app.lease_holder IS NOT NULL AND v_app.lease_holder <> session_user AND v_app.lease_expires_at > now() THEN
+        RAISE EXCEPTION 'refused: application % is leased to another reviewer', p_application_id
+            USING ERRCODE = '55000';
+    END IF;
+    RETURN v_app;
+END
+$$;
+
+-- A reviewer's decision. Returns 'decided', or 'proposed' when four-eyes applies and the decision waits
+-- for a second reviewer. Refused (55000) when the case is already decided, not in review, leased to
+-- someone else or already has a proposal; 42501 when the caller is no reviewer; P0002 for an unknown id;
+-- 22023 for an unknown or missing reason code.
+CREATE FUNCTION kyc.review_decide(p_application_id bigint, p_outcome text, p_reason_code text, p_note text,
+                                  p_applicant_message text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_app kyc.applications;
+    v_policy kyc.policy_versions;
+    v_four_eyes boolean;
+    v_attempts_remaining integer;
+    v_retry_after timestamptz;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    IF p_outcome NOT IN ('approved', 'denied') THEN
+        RAISE EXCEPTION 'unknown outcome' USING ERRCODE = '22023';
+    END IF;
+    IF p_outcome = 'denied' AND NOT EXISTS (SELECT FROM kyc.reason_codes WHERE code = p_reason_code) THEN
+        RAISE EXCEPTION 'unknown reason code' USING ERRCODE = '22023';
+    END IF;
+    v_app := kyc.lock_case_for_review(p_application_id);
+    IF EXISTS (SELECT FROM kyc.decision_proposals WHERE application_id = p_application_id) THEN
+        RAISE EXCEPTION 'refused: application % has a proposal waiting for a second reviewer', p_application_id
+            USING ERRCODE = '55000';
+    END IF;
+
+    SELECT * INTO v_policy FROM kyc.current_policy();
+    v_four_eyes := CASE p_outcome
+        WHEN 'denied' THEN coalesce(v_policy.settings -> 'four_eyes.reasons' ? p_reason_code, false)
+        ELSE coalesce(v_policy.settings -> 'four_eyes.duplicate_approvals' = 'true'::jsonb, false)
+             AND EXISTS (SELECT FROM kyc.check_results WHERE application_id = p_application_id
+                         AND name = 'duplicate_document' AND outcome = 'refer')
+    END;
+    IF v_four_eyes THEN
+        INSERT INTO kyc.decision_proposals (application_id, outcome, reason_code, note, applicant_message,
+                                            proposed_by)
+        VALUES (p_application_id, p_outcome, CASE WHEN p_outcome = 'denied' THEN p_reason_code END, p_note,
+                p_applicant_message, session_user);
+        UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL WHERE id = p_application_id;
+        INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+        VALUES (session_user, 'proposed', p_application_id, v_app.account_id,
+                jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
+                                                     'note', p_note)));
+        RETURN 'proposed';
+    END IF;
+
+    IF p_outcome = 'denied' THEN
+        SELECT f.attempts_remaining, f.retry_after INTO v_attempts_remaining, v_retry_after
+        FROM kyc.retry_facts(p_application_id) f;
+    END IF;
+    PERFORM kyc.record_decision(p_application_id, p_outcome, CASE WHEN p_outcome = 'denied' THEN p_reason_code END,
+                                session_user, p_note, v_attempts_remaining, v_retry_after, p_applicant_message,
+                                NULL, v_policy.version);
+    RETURN 'decided';
+END
+$$;
+
+-- Four-eyes: a second, different reviewer makes a proposal take effect.
+CREATE FUNCTION kyc.confirm_proposal(p_application_id bigint) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_proposal kyc.decision_proposals;
+    v_attempts_remaining integer;
+    v_retry_after timestamptz;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    SELECT * INTO v_proposal FROM kyc.decision_proposals WHERE application_id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % has no proposal to confirm', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_proposal.proposed_by = session_user THEN
+        RAISE EXCEPTION 'refused: a proposal needs a second reviewer; you made this one' USING ERRCODE = '55000';
+    END IF;
+    DELETE FROM kyc.decision_proposals WHERE application_id = p_application_id;
+    IF v_proposal.outcome = 'denied' THEN
+        SELECT f.attempts_remaining, f.retry_after INTO v_attempts_remaining, v_retry_after
+        FROM kyc.retry_facts(p_application_id) f;
+    END IF;
+    PERFORM kyc.record_decision(p_application_id, v_proposal.outcome, v_proposal.reason_code, v_proposal.proposed_by,
+                                v_proposal.note, v_attempts_remaining, v_retry_after, v_proposal.applicant_message,
+                                session_user, NULL);
+END
+$$;
+
+-- Four-eyes: a second reviewer turns a proposal down; the case stays in review.
+CREATE FUNCTION kyc.reject_proposal(p_application_id bigint, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_proposal kyc.decision_proposals;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_note(p_note);
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    SELECT * INTO v_proposal FROM kyc.decision_proposals WHERE application_id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % has no proposal to reject', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_proposal.proposed_by = session_user THEN
+        RAISE EXCEPTION 'refused: a proposal needs a second reviewer; you made this one' USING ERRCODE = '55000';
+    END IF;
+    DELETE FROM kyc.decision_proposals WHERE application_id = p_application_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'proposal_rejected', p_application_id,
+            jsonb_build_object('note', p_note, 'proposed_by', v_proposal.proposed_by,
+                               'outcome', v_proposal.outcome, 'reason_code', v_proposal.reason_code));
+END
+$$;
+
+-- A reviewer's note on a case, in the audit trail. Any case, decided or not.
+CREATE FUNCTION kyc.add_note(p_application_id bigint, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_note(p_note);
+    IF NOT EXISTS (SELECT FROM kyc.applications WHERE id = p_application_id) THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'note', p_application_id, jsonb_build_object('note', p_note));
+END
+$$;
+
+-- Gives back a case the caller holds.
+CREATE FUNCTION kyc.release_case(p_application_id bigint) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL
+    WHERE id = p_application_id AND lease_holder = session_user AND lease_expires_at > now();
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % is not leased to you', p_application_id USING ERRCODE = '55000';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, application_id) VALUES (session_user, 'released', p_application_id);
+END
+$$;
+
+-- Lets an account's next submission confirm new basic info: audited, with a note saying why.
+CREATE FUNCTION kyc.unlock_basic_info(p_account_id text, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_note(p_note);
+    UPDATE kyc.accounts SET basic_info_unlocked = true WHERE account_id = p_account_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such account' USING ERRCODE = 'P0002';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, account_id, details)
+    VALUES (session_user, 'basic_info_unlocked', p_account_id, jsonb_build_object('note', p_note));
+END
+$$;
+
+-- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
+CREATE FUNCTION kyc.application_view_unmasked_fields(p_application_id bigint) RETURNS jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_build_object(
+        'id', a.id,
+        'account_id', a.account_id,
+        'status', a.status,
+        'submitted_at', a.submitted_at,
+        'session_started_at', a.session_started_at,
+        'received_at', a.received_at,
+        'document', jsonb_build_object('type', a.document_type, 'issuing_country', a.issuing_country),
+        -- The evidence a reviewer weighs. Identifiers are masked here (last three characters);
+        -- kyc.reveal_application shows them and audits that it did.
+        'submission', jsonb_build_object(
+            'basic_info', a.payload -> 'basic_info',
+            'document', jsonb_build_object(
+                'type', a.payload #> '{document,type}',
+                'issuing_country', a.payload #> '{document,issuing_country}',
+                'number', kyc.mask(a.payload #>> '{document,number}'),
+                'expiry_date', a.payload #> '{document,expiry_date}',
+                'mrz', CASE WHEN a.payload #> '{document,mrz}' IS NOT NULL THEN to_jsonb('(masked)'::text) END,
+                'images', a.payload #> '{document,images}'),
+            'selfie', a.payload -> 'selfie',
+            'face_match_score', a.payload -> 'face_match_score',
+            'liveness', a.payload -> 'liveness',
+            'capture_channel', a.payload -> 'capture_channel',
+            'locale', a.payload -> 'locale'),
+        'lease', CASE WHEN a.lease_expires_at > now()
+                      THEN jsonb_build_object('holder', a.lease_holder, 'expires_at', a.lease_expires_at) END,
+        'checks', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('name', c.name, 'outcome', c.outcome, 'evidence', c.evidence,
+                                                'reason_code', c.reason_code)
+                             ORDER BY array_position(ARRAY['session_window', 'attempt_limit', 'document_type',
+                                 'document_expiry', 'image_quality', 'mrz', 'data_consistency', 'age', 'liveness',
+                                 'face_match', 'duplicate_document'], c.name))
+            FROM kyc.check_results c WHERE c.application_id = a.id), '[]'::jsonb),
+        'proposal', (
+            SELECT jsonb_build_object('outcome', p.outcome, 'reason_code', p.reason_code, 'note', p.note,
+                                      'proposed_by', p.proposed_by, 'proposed_at', p.proposed_at)
+            FROM kyc.decision_proposals p WHERE p.application_id = a.id),
+        'decision', (
+            SELECT jsonb_build_object('outcome', d.outcome, 'reason_code', d.reason_code,
+                                      'decided_by', d.decided_by, 'decided_at', d.decided_at, 'note', d.note,
+                                      'applicant_message', d.applicant_message, 'confirmed_by', d.confirmed_by,
+                                      'final', d.final, 'attempts_remaining', d.attempts_remaining,
+                                      'retry_after', d.retry_after)
+            FROM kyc.decisions d WHERE d.application_id = a.id),
+        'emails', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('kind', e.kind, 'status', e.status, 'message_id', e.message_id,
+                                                'attempts', e.attempts, 'last_reply', e.last_reply,
+                                                'sent_at', e.sent_at) ORDER BY e.id)
+            FROM kyc.email_outbox e WHERE e.application_id = a.id), '[]'::jsonb),
+        'history', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('id', h.id, 'status', h.status, 'submitted_at', h.submitted_at)
+                             ORDER BY h.submitted_at)
+            FROM kyc.applications h WHERE h.account_id = a.account_id AND h.id <> a.id), '[]'::jsonb),
+        'audit', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('at', l.at, 'actor', l.actor, 'action', l.action,
+                                                'details', l.details) ORDER BY l.id)
+            FROM kyc.audit_log l WHERE l.application_id = a.id), '[]'::jsonb))
+    FROM kyc.applications a
+    WHERE a.id = p_application_id
+$$;
+
+-- The view with what is needed to show the identifiers: the sealed value (the caller opens it with the
+-- keyring) or, before the seal, the plaintext. Every call is in the audit trail, whether or not the caller
+-- can open what it got.
+CREATE FUNCTION kyc.reveal_application(p_application_id bigint) RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_application kyc.applications;
+    v_plain kyc.identifiers_awaiting_seal;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    SELECT * INTO v_application FROM kyc.applications WHERE id = p_application_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    SELECT * INTO v_plain FROM kyc.identifiers_awaiting_seal WHERE application_id = p_application_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'revealed', p_application_id,
+            jsonb_build_object('fields', jsonb_build_array('document.number', 'document.mrz')));
+    RETURN kyc.application_view(p_application_id) || jsonb_build_object('identifiers', jsonb_build_object(
+        'key_version', v_application.key_version,
+        'sealed', kyc.base64(v_application.sealed_identifiers),
+        'number', v_plain.document_number,
+        'mrz', v_plain.mrz));
+END
+$$;
+
+CREATE FUNCTION kyc.application_view(p_application_id bigint) RETURNS jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT jsonb_set(jsonb_set(jsonb_set(v,
+               '{submission,document,number}', coalesce(to_jsonb(a.document_number_hint), 'null'::jsonb)),
+               '{submission,document,mrz}',
+               CASE WHEN a.document_mrz_present THEN to_jsonb('(masked)'::text) ELSE 'null'::jsonb END),
+               '{personal_data_erased_at}', coalesce(to_jsonb(a.personal_data_erased_at), 'null'::jsonb))
+    FROM kyc.applications a, kyc.application_view_unmasked_fields(p_application_id) v
+    WHERE a.id = p_application_id
+$$;
+
+-- Who may call what.
+GRANT EXECUTE ON FUNCTION kyc.lease_next_case(integer) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.review_decide(bigint, text, text, text, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.confirm_proposal(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.add_note(bigint, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.release_case(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.reveal_application(bigint) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.application_view_unmasked_fields(bigint) TO kyc_reviewer;
