@@ -6,13 +6,24 @@ public struct ApplicationUnderCheck: Sendable {
     public var submission: Submission
     public var sessionStartedAt: Date
     public var submittedAt: Date
+    /// When intake received it: what attempt limits and cooldowns count by (CONTRACT §8), so that a claimed
+    /// `submittedAt` can neither hide nor invent attempts. The history's times are intake's too.
+    public var receivedAt: Date
     public var history: AttemptHistory
 
-    public init(id: Int64, submission: Submission, sessionStartedAt: Date, submittedAt: Date, history: AttemptHistory) {
+    public init(
+        id: Int64,
+        submission: Submission,
+        sessionStartedAt: Date,
+        submittedAt: Date,
+        receivedAt: Date? = nil,
+        history: AttemptHistory
+    ) {
         self.id = id
         self.submission = submission
         self.sessionStartedAt = sessionStartedAt
         self.submittedAt = submittedAt
+        self.receivedAt = receivedAt ?? submittedAt
         self.history = history
     }
 }
@@ -55,7 +66,7 @@ public struct CheckSuite: Sendable {
     func attemptLimit(_ application: ApplicationUnderCheck) -> CheckResult {
         let limit = AttemptLimit(policy: self.policy)
         let earlier = application.history.earlierSubmissions.count
-        if let until = limit.blockedUntil(submittedAt: application.submittedAt, history: application.history) {
+        if let until = limit.blockedUntil(submittedAt: application.receivedAt, history: application.history) {
             return .fail(
                 .attemptLimit,
                 .attemptLimit,
@@ -149,7 +160,7 @@ public struct CheckSuite: Sendable {
         var disagreeing: [String] = []
         let info = submission.basicInfo
         let document = submission.document
-        if fields.documentNumber != Self.normalisedNumber(document.number) {
+        if DocumentNumber.normalized(fields.documentNumber) != DocumentNumber.normalized(document.number) {
             disagreeing.append("document number")
         }
         if !fields.dateOfBirth.matches(info.dateOfBirth) {
@@ -174,10 +185,6 @@ public struct CheckSuite: Sendable {
         return disagreeing.isEmpty
             ? .pass(.dataConsistency, "MRZ, document and basic info agree")
             : .fail(.dataConsistency, .infoMismatch, "disagreeing: " + disagreeing.joined(separator: ", "))
-    }
-
-    static func normalisedNumber(_ number: String) -> String {
-        String(number.uppercased().filter { $0 != " " && $0 != "-" && $0 != "<" })
     }
 
     static func nameMatches(mrz: String, given: String, truncatable: Bool) -> Bool {

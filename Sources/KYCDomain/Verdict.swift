@@ -25,12 +25,12 @@ public enum Verdict: Sendable, Equatable {
                 return .deny(reason, .final)
             }
             if reason == .attemptLimit {
-                let until = limit.blockedUntil(submittedAt: application.submittedAt, history: application.history)
+                let until = limit.blockedUntil(submittedAt: application.receivedAt, history: application.history)
                 return .deny(reason, .after(until ?? application.submittedAt.addingTimeInterval(86_400)))
             }
             return .deny(
                 reason,
-                limit.retry(afterDenialOf: application.submittedAt, decidedAt: decidedAt, history: application.history)
+                limit.retry(afterDenialOf: application.receivedAt, decidedAt: decidedAt, history: application.history)
             )
         }
         if results.contains(where: { $0.outcome == .refer }) {

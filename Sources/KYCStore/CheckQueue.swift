@@ -9,6 +9,8 @@ public struct ClaimedApplication: Sendable {
     /// The stored submission document, as JSON text.
     public var payload: String
     public var submittedAt: Date
+    /// When intake received it (what attempts count by); the submitted time where a query does not say.
+    public var receivedAt: Date
     public var sessionStartedAt: Date
     public var history: AttemptHistory
     /// The document's number and MRZ, which the stored document no longer holds (they are sealed or
@@ -25,6 +27,7 @@ extension ClaimedApplication {
             id: try row.decode(idColumn),
             payload: try row.decode("payload"),
             submittedAt: try row.decode("submitted_at"),
+            receivedAt: try row.columns.contains("received_at") ? row.decode("received_at") : row.decode("submitted_at"),
             sessionStartedAt: try row.decode("session_started_at"),
             history: AttemptHistory(
                 earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier_submissions")),
@@ -43,6 +46,7 @@ extension ClaimedApplication {
             submission: submission,
             sessionStartedAt: self.sessionStartedAt,
             submittedAt: self.submittedAt,
+            receivedAt: self.receivedAt,
             history: self.history
         )
     }
@@ -119,7 +123,7 @@ public struct CheckQueue: Sendable {
         do {
             let rows = try await connection.query(
                 """
-                SELECT application_id, payload::text AS payload, submitted_at, session_started_at,
+                SELECT application_id, payload::text AS payload, submitted_at, received_at, session_started_at,
                        earlier_submissions::text AS earlier_submissions,
                        recent_denials::text AS recent_denials, 0 AS duplicate_documents,
                        issuing_country, document_type, document_number, mrz

@@ -98,6 +98,18 @@ public struct Outbox: Sendable {
         return name.isEmpty ? nil : name
     }
 
+    /// Puts emails that gave up since `since` (all when nil) back in the queue, due now, and wakes the mailer;
+    /// returns how many. The operator's command, once the cause (a password, a certificate) is fixed.
+    public func retryFailed(since: Date?, on connection: PostgresConnection) async throws(StoreError) -> Int {
+        do {
+            return try await connection.query(
+                "SELECT kyc.retry_failed_emails($1::timestamptz) AS n", [since?.postgresText]
+            ).single().decode("n")
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
     /// Records a batch of delivery results in one statement. Runs on the connection's own thread from start to
     /// finish, so a busy cooperative pool never delays the mark of an accepted email.
     public func record(_ results: [DeliveryResult], on connection: isolated PostgresConnection) throws(StoreError) {

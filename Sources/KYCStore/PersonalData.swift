@@ -1,4 +1,5 @@
 import Foundation
+import KYCDomain
 public import KYCPostgres
 public import KYCVault
 
@@ -56,8 +57,12 @@ public struct KeyRotation: Sendable {
                         firstSeals += 1
                     } else {
                         let version: Int = try row.decode("key_version")
-                        identifiers = try self.vault.open(
+                        let opened = try self.vault.open(
                             SealedIdentifiers(keyVersion: version, base64: try row.decode("sealed")), applicationID: id
+                        )
+                        // Sealed before numbers had one normal form: sealed and fingerprinted again in it.
+                        identifiers = DocumentIdentifiers(
+                            number: DocumentNumber.normalized(opened.number), mrz: opened.mrz
                         )
                         expectedVersion = version
                     }

@@ -127,6 +127,12 @@ public struct Review: Sendable {
         try await self.call("SELECT kyc.unlock_basic_info($1, $2)", [account, note], on: connection)
     }
 
+    /// Lets an account submit again after a final denial (CONTRACT §8); audited with the note. Refused when the
+    /// account has no final denial since its last reopen.
+    public func reopenAccount(account: String, note: String, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.reopen_account($1, $2)", [account, note], on: connection)
+    }
+
     /// How often each check ended in each outcome in the last 24 hours.
     public func checkOutcomes(on connection: PostgresConnection) async throws(StoreError) -> [(check: String, outcome: String, count: Int)] {
         do {

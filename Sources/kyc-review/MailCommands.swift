@@ -2,13 +2,34 @@ import ArgumentParser
 import Foundation
 import KYCMail
 import KYCServices
+import KYCStore
 
 struct MailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mail",
-        abstract: "Check mail delivery with the live configuration.",
-        subcommands: [Test.self]
+        abstract: "Check mail delivery with the live configuration; re-queue emails that gave up.",
+        subcommands: [Test.self, RetryFailed.self]
     )
+
+    struct RetryFailed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "retry-failed",
+            abstract: "Put emails that gave up back in the queue, once the cause is fixed (audited; the schema owner's)."
+        )
+
+        @Option(help: "Only emails that gave up at or after this time (YYYY-MM-DD or RFC 3339).")
+        var since: String?
+
+        func validate() throws {
+            if let since { _ = try ReportCommand.instant(since, option: "--since") }
+        }
+
+        func run() async throws {
+            let since = try self.since.map { try ReportCommand.instant($0, option: "--since") }
+            let count = try await withDatabase { try await Outbox().retryFailed(since: since, on: $0) }
+            print("re-queued \(count) email\(count == 1 ? "" : "s")")
+        }
+    }
 
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

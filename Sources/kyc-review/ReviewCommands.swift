@@ -142,6 +142,29 @@ struct UnlockBasicInfo: AsyncParsableCommand {
     }
 }
 
+struct ReopenAccount: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reopen-account",
+        abstract: "Let an account submit again after a final denial (audited, with a note)."
+    )
+
+    @Argument(help: "The account id.")
+    var account: String
+
+    @Option(help: "Why the account may try again.")
+    var note: String
+
+    func validate() throws {
+        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+    }
+
+    func run() async throws {
+        let (account, note) = (self.account, self.note)
+        try await withDatabase { try await Review().reopenAccount(account: account, note: note, on: $0) }
+        print("account reopened: its next submission is accepted")
+    }
+}
+
 struct Note: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Add a note to an application's audit trail.")
 

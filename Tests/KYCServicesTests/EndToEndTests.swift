@@ -111,7 +111,7 @@ struct EndToEndTests {
         let database = try await TestServers.freshDatabase()
         let recipient = "denied-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         try await withDaemon(database) {
-            let document = Fixtures.validSubmission(email: recipient, sessionStartedAt: "2026-11-26T09:50:00Z")
+            let document = Fixtures.validSubmission(email: recipient, sessionStartedAt: Fixtures.timestamp(secondsAgo: 1_205))
             let id = try await submit(document, to: database)
             let messages = try await receivedMessages(for: recipient, waitingUpTo: 20)
             #expect(messages.count == 1)

@@ -30,10 +30,14 @@ struct HostileInputTests {
         let intake = try await database.connect(role: "kyc_intake")
         var accepted: [Int64] = []
         var refused = 0
+        let (sessionStartedAt, submittedAt) = (Fixtures.timestamp(secondsAgo: 575), Fixtures.timestamp(secondsAgo: 5))
         for (index, item) in corpus.enumerated() {
             // Each case its own account and document, so that no case is referred for another's sake.
+            // The corpus's session and submission times moved to now: intake refuses times far from its clock.
             let document = item.document.replacingOccurrences(of: "acct-hostile", with: "acct-h\(index)")
                 .replacingOccurrences(of: "HOSTILE1", with: "HOSTILE\(index)")
+                .replacingOccurrences(of: "2026-11-26T10:00:00Z", with: sessionStartedAt)
+                .replacingOccurrences(of: "2026-11-26T10:09:30Z", with: submittedAt)
             do {
                 accepted.append(try await Intake().submit(document, on: intake))
             } catch {

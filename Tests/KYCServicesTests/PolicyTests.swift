@@ -56,7 +56,7 @@ struct PolicyTests {
         try await EndToEndTests().withDaemon(database) {
             _ = try await EndToEndTests().submit(Fixtures.ownLicence("REPLAY1"), to: database)
             var late = Fixtures.ownLicence("REPLAY2")
-            late["session_started_at"] = "2026-11-26T09:40:00Z"
+            late["session_started_at"] = Fixtures.timestamp(secondsAgo: 1_805)  // 30 minutes before submission
             _ = try await EndToEndTests().submit(late, to: database)
             var referred = Fixtures.ownLicence("REPLAY3")
             referred["face_match_score"] = 0.7

@@ -3,12 +3,13 @@ public import Foundation
 /// Submission documents for tests, built from the contract's example (CONTRACT §1).
 public enum Fixtures {
     /// The contract's example, which passes every check: a GB passport with a valid MRZ, submitted 9.5
-    /// minutes into its session. `account` and `email` default to fresh values so tests never collide.
+    /// minutes into its session, a few seconds ago (intake refuses times far from its clock, CONTRACT §8).
+    /// `account` and `email` default to fresh values so tests never collide.
     public static func validSubmission(
         account: String = "acct-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased(),
         email: String? = nil,
-        submittedAt: String = "2026-11-26T10:09:30Z",
-        sessionStartedAt: String = "2026-11-26T10:00:00Z"
+        submittedAt: String = Fixtures.timestamp(secondsAgo: 5),
+        sessionStartedAt: String = Fixtures.timestamp(secondsAgo: 575)
     ) -> [String: Any] {
         let hex = String(repeating: "ab", count: 32)
         return [
@@ -54,6 +55,12 @@ public enum Fixtures {
             ] as [String: Any],
             in: validSubmission()
         )
+    }
+
+    /// An RFC 3339 UTC time this many seconds before now (negative: after now), to the second.
+    public static func timestamp(secondsAgo: Int) -> String {
+        let date = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - Double(secondsAgo)).rounded(.down))
+        return date.formatted(.iso8601)
     }
 
     /// The document as JSON text.

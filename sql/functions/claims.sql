@@ -4,27 +4,35 @@
 -- An application's attempt history, relative to its own submission time (so a replay sees what the checks
 -- saw): the account's earlier submissions in the 24 h before it, and its denials in the 48 h before it,
 -- attempt_limit denials not counted.
-CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_submitted_at timestamptz,
+CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_received_at timestamptz,
                                     OUT earlier_submissions timestamptz[], OUT recent_denials timestamptz[])
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- Counted at the moment intake received each submission (CONTRACT §8), never by its claimed time, over
+    -- the current policy's window; denials as far back as one could still hold a cooldown.
+    WITH policy AS (
+        SELECT make_interval(secs => (settings ->> 'attempt_window_seconds')::double precision) AS attempt_window,
+               make_interval(secs => (settings ->> 'cooldown_seconds')::double precision) AS cooldown
+        FROM kyc.current_policy()
+    )
     SELECT
         ARRAY(
-            SELECT p.submitted_at FROM kyc.applications p
+            SELECT p.received_at FROM kyc.applications p
             LEFT JOIN kyc.decisions d ON d.application_id = p.id
             WHERE p.account_id = p_account_id AND p.id <> p_id
-              AND p.submitted_at > p_submitted_at - interval '24 hours'
-              AND (p.submitted_at < p_submitted_at OR (p.submitted_at = p_submitted_at AND p.id < p_id))
+              AND p.received_at > p_received_at - (SELECT attempt_window FROM policy)
+              AND (p.received_at < p_received_at OR (p.received_at = p_received_at AND p.id < p_id))
               AND d.reason_code IS DISTINCT FROM 'attempt_limit'
-            ORDER BY p.submitted_at),
+            ORDER BY p.received_at),
         ARRAY(
             SELECT d.decided_at FROM kyc.applications p
             JOIN kyc.decisions d ON d.application_id = p.id
             WHERE p.account_id = p_account_id AND p.id <> p_id AND d.outcome = 'denied'
               AND d.reason_code <> 'attempt_limit'
-              AND d.decided_at > p_submitted_at - interval '48 hours' AND d.decided_at <= p_submitted_at
+              AND d.decided_at > p_received_at - (SELECT attempt_window + cooldown FROM policy)
+              AND d.decided_at <= p_received_at
             ORDER BY d.decided_at)
 $$;
 
@@ -35,15 +43,7 @@ $$;
 -- checks have been claimed max_attempts times without a result is parked: routed to review, audited.
 CREATE FUNCTION kyc.claim_for_checks(batch_size integer, lease_seconds integer, instance text,
                                      max_attempts integer DEFAULT 3)
-RETURNS TABLE (
-    application_id bigint,
-    payload jsonb,
-    submitted_at timestamptz,
-    session_started_at timestamptz,
-    earlier_submissions timestamptz[],
-    recent_denials timestamptz[],
-    duplicate_documents integer
-)
+RETURNS TABLE (application_id bigint)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -81,26 +81,11 @@ BEGIN
         FOR UPDATE SKIP LOCKED);
 
     RETURN QUERY
-    WITH claimed AS (
-        UPDATE kyc.applications a
-        SET status = 'checking', status_changed_at = now(), lease_holder = instance,
-            lease_expires_at = now() + make_interval(secs => lease_seconds), check_attempts = a.check_attempts + 1
-        WHERE a.id = ANY (v_rescued || v_waiting)
-        RETURNING a.*
-    )
-    SELECT
-        c.id,
-        c.payload,
-        c.submitted_at,
-        c.session_started_at,
-        h.earlier_submissions,
-        h.recent_denials,
-        (SELECT count(*)::integer FROM kyc.applications o
-         WHERE o.issuing_country = c.issuing_country AND o.document_type = c.document_type
-           AND o.document_number = c.document_number AND o.account_id <> c.account_id
-           AND o.status IN ('submitted', 'checking', 'in_review', 'approved'))
-    FROM claimed c, kyc.attempt_history(c.id, c.account_id, c.submitted_at) h
-    ORDER BY c.id;
+    UPDATE kyc.applications a
+    SET status = 'checking', status_changed_at = now(), lease_holder = instance,
+        lease_expires_at = now() + make_interval(secs => lease_seconds), check_attempts = a.check_attempts + 1
+    WHERE a.id = ANY (v_rescued || v_waiting)
+    RETURNING a.id;
 END
 $$;
 
@@ -170,12 +155,13 @@ END
 $$;
 
 CREATE FUNCTION kyc.claim_identified(batch_size integer, lease_seconds integer, instance text,
-                                                max_attempts integer DEFAULT 3)
+                                     max_attempts integer DEFAULT 3)
 RETURNS TABLE (
     application_id bigint,
     account_id text,
     payload jsonb,
     submitted_at timestamptz,
+    received_at timestamptz,
     session_started_at timestamptz,
     earlier_submissions timestamptz[],
     recent_denials timestamptz[],
@@ -189,18 +175,22 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_claimed kyc.claimed_application[];
+    v_claimed bigint[];
 BEGIN
-    v_claimed := ARRAY(SELECT ROW(c.*)::kyc.claimed_application
-                       FROM kyc.claim_for_checks(batch_size, lease_seconds, instance, max_attempts) c);
+    -- The claim is one statement and the read another, which sees everything the claim saw: an application
+    -- whose intake committed after the claim statement began but before it looked for work is claimed by it
+    -- (its own statements see it) and would be missing from a join under the claim's snapshot, left in
+    -- 'checking' until its lease ran out (found by issue 8's pickup-latency benchmark).
+    v_claimed := ARRAY(SELECT c.application_id FROM kyc.claim_for_checks(batch_size, lease_seconds, instance, max_attempts) c);
     RETURN QUERY
-    SELECT c.application_id, a.account_id, c.payload, c.submitted_at, c.session_started_at,
-           c.earlier_submissions, c.recent_denials,
+    SELECT a.id, a.account_id, a.payload, a.submitted_at, a.received_at, a.session_started_at,
+           h.earlier_submissions, h.recent_denials,
            a.issuing_country, a.document_type, u.document_number, u.mrz
-    FROM unnest(v_claimed) c
-    JOIN kyc.applications a ON a.id = c.application_id
-    LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = c.application_id
-    ORDER BY c.application_id;
+    FROM kyc.applications a
+    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
+    LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
+    WHERE a.id = ANY (v_claimed)
+    ORDER BY a.id;
 END
 $$;
 

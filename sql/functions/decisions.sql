@@ -24,37 +24,62 @@ END
 $$;
 
 -- What a denial tells the applicant about trying again (CONTRACT §5), for reviewer decisions: attempts
--- left in the 24 h up to and including this submission, or the time the limit or a cooldown frees.
--- Mirrors KYCDomain.AttemptLimit with the default policy (10 per 24 h).
+-- left in the window up to and including this submission, or the time the limit or a cooldown frees.
 CREATE FUNCTION kyc.retry_facts(p_application_id bigint, OUT attempts_remaining integer, OUT retry_after timestamptz)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+-- The same rule as KYCDomain.AttemptLimit.retry, under the current policy's figures (CONTRACT §8), with
+-- attempts counted at the moment intake received them. RetryRuleAgreementTests runs both on one table of cases.
 DECLARE
     v_app kyc.applications;
+    v_limit integer;
+    v_window interval;
+    v_cooldown interval;
     v_times timestamptz[];
     v_denials timestamptz[];
+    v_cooldown_end timestamptz;
 BEGIN
     SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id;
-    SELECT array_agg(p.submitted_at ORDER BY p.submitted_at) INTO v_times
+    SELECT (settings ->> 'attempts_per_day')::integer,
+           make_interval(secs => (settings ->> 'attempt_window_seconds')::double precision),
+           make_interval(secs => (settings ->> 'cooldown_seconds')::double precision)
+    INTO v_limit, v_window, v_cooldown
+    FROM kyc.current_policy();
+
+    -- This application and the account's others received in the window before it, attempt_limit denials
+    -- not counted.
+    SELECT array_agg(p.received_at ORDER BY p.received_at) INTO v_times
     FROM kyc.applications p LEFT JOIN kyc.decisions d ON d.application_id = p.id
     WHERE p.account_id = v_app.account_id
-      AND p.submitted_at > v_app.submitted_at - interval '24 hours' AND p.submitted_at <= v_app.submitted_at
+      AND p.received_at > v_app.received_at - v_window AND p.received_at <= v_app.received_at
       AND d.reason_code IS DISTINCT FROM 'attempt_limit';
-    attempts_remaining := greatest(0, 10 - coalesce(array_length(v_times, 1), 0));
+    attempts_remaining := greatest(0, v_limit - coalesce(cardinality(v_times), 0));
     IF attempts_remaining = 0 THEN
-        retry_after := v_times[array_length(v_times, 1) - 9] + interval '24 hours';
+        retry_after := v_times[cardinality(v_times) - v_limit + 1] + v_window;
     END IF;
-    SELECT array_agg(d.decided_at ORDER BY d.decided_at) INTO v_denials
-    FROM kyc.applications p JOIN kyc.decisions d ON d.application_id = p.id
-    WHERE p.account_id = v_app.account_id AND d.outcome = 'denied' AND d.reason_code <> 'attempt_limit'
-      AND d.decided_at > now() - interval '24 hours';
-    -- This denial would be the tenth within 24 h: a cooldown of 24 h from now.
-    IF coalesce(array_length(v_denials, 1), 0) + 1 >= 10 THEN
-        retry_after := greatest(retry_after, now() + interval '24 hours');
+
+    -- The denials that could still hold a cooldown, and this one, now: a cooldown follows every denial that
+    -- is the limit-th within one window.
+    SELECT array_agg(t ORDER BY t) INTO v_denials FROM (
+        SELECT d.decided_at AS t
+        FROM kyc.applications p JOIN kyc.decisions d ON d.application_id = p.id
+        WHERE p.account_id = v_app.account_id AND d.outcome = 'denied' AND d.reason_code <> 'attempt_limit'
+          AND d.decided_at > now() - (v_window + v_cooldown) AND d.decided_at <= now()
+        UNION ALL
+        SELECT now()) denials;
+    FOR i IN v_limit .. cardinality(v_denials) LOOP
+        IF v_denials[i] - v_denials[i - v_limit + 1] < v_window THEN
+            v_cooldown_end := v_denials[i] + v_cooldown;
+        END IF;
+    END LOOP;
+    IF v_cooldown_end > now() THEN
+        retry_after := greatest(retry_after, v_cooldown_end);
     END IF;
 END
-$$;-- Decisions written a batch at a time. kyc.record_automated_results used to walk its batch one
+$$;
+
+-- Decisions written a batch at a time. kyc.record_automated_results used to walk its batch one
 -- application at a time, and kyc.record_decision wrote one decision at a time: for a batch of 50 that is
 -- some 1,000 single-row statements, each with its own foreign-key checks, and most of the daemon's
 -- database time (issue 8's profile). Both now go through kyc.write_decisions, which writes any number of

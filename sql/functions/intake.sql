@@ -167,6 +167,43 @@ BEGIN
 END
 $$;
 
+-- Whether a JSON value nests objects and arrays more than `p_levels` deep (the value itself is level 1).
+-- Walks containers only, and stops one level past the limit.
+CREATE FUNCTION kyc.json_deeper_than(p_value jsonb, p_levels integer) RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH RECURSIVE walk (value, depth) AS (
+        SELECT p_value, 1 WHERE jsonb_typeof(p_value) IN ('object', 'array')
+        UNION ALL
+        SELECT child.value, walk.depth + 1
+        FROM walk
+        CROSS JOIN LATERAL (
+            SELECT value FROM jsonb_array_elements(CASE WHEN jsonb_typeof(walk.value) = 'array' THEN walk.value END)
+            UNION ALL
+            SELECT value FROM jsonb_each(CASE WHEN jsonb_typeof(walk.value) = 'object' THEN walk.value END)
+        ) child
+        WHERE walk.depth <= p_levels AND jsonb_typeof(child.value) IN ('object', 'array')
+    )
+    SELECT EXISTS (SELECT FROM walk WHERE depth > p_levels)
+$$;
+
+-- The one normal form of a document number (CONTRACT §8): ASCII letters in upper case, without spaces, tabs,
+-- no-break spaces, hyphens and the MRZ's filler `<`. Intake stores numbers in it, so fingerprints, duplicate counts and the consistency check all
+-- compare the same text. KYCDomain.DocumentNumber states the same rule for numbers sealed before it; one
+-- table of cases pins both (DocumentNumberNormalizationTests).
+CREATE FUNCTION kyc.normalized_document_number(p_number text) RETURNS text
+LANGUAGE sql
+IMMUTABLE
+STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- translate maps each letter to the one at its place in the second list and drops the characters past it.
+    SELECT translate(p_number, 'abcdefghijklmnopqrstuvwxyz' || ' -<' || chr(9) || chr(160),
+                     'ABCDEFGHIJKLMNOPQRSTUVWXYZ')
+$$;
+
 -- ---------------------------------------------------------------------------------------------------------
 -- Intake (CONTRACT §1).
 
@@ -196,6 +233,13 @@ DECLARE
 BEGIN
     IF submission IS NULL OR jsonb_typeof(submission) <> 'object' THEN
         PERFORM kyc.invalid_field('submission', 'must be a JSON object');
+    END IF;
+    -- Limits at the door (CONTRACT §8): what the daemon reads is bounded before anything is stored.
+    IF octet_length(submission::text) > 1048576 THEN
+        PERFORM kyc.invalid_field('submission', 'must be at most 1 MiB as JSON text');
+    END IF;
+    IF kyc.json_deeper_than(submission, 32) THEN
+        PERFORM kyc.invalid_field('submission', 'must not nest objects and arrays more than 32 levels deep');
     END IF;
 
     v_account_id := kyc.field_text(submission -> 'account_id', 'account_id', true, 64);
@@ -228,6 +272,10 @@ BEGIN
                                       ARRAY['passport', 'id_card', 'drivers_license']);
     v_issuing_country := kyc.field_country(v_document -> 'issuing_country', 'document.issuing_country');
     v_document_number := kyc.field_text(v_document -> 'number', 'document.number', true, 64);
+    v_document_number := kyc.normalized_document_number(v_document_number);
+    IF v_document_number = '' THEN
+        PERFORM kyc.invalid_field('document.number', 'must hold letters or digits');
+    END IF;
     v_expiry := kyc.field_date(v_document -> 'expiry_date', 'document.expiry_date');
     PERFORM kyc.field_text(v_document -> 'mrz', 'document.mrz', false, 200, true);
     v_images := v_document -> 'images';
@@ -258,10 +306,22 @@ BEGIN
     PERFORM kyc.field_enum(submission -> 'liveness', 'liveness', false, ARRAY['passed', 'failed', 'inconclusive']);
     PERFORM kyc.field_enum(submission -> 'capture_channel', 'capture_channel', false, ARRAY['web', 'mobile']);
 
+    -- Intake's clock bounds the submission's (CONTRACT §8): a claimed time can neither hide earlier attempts
+    -- nor make an expired document look valid, and no stored time is one the daemon cannot read. Attempts
+    -- are counted by received_at, intake's own time.
     v_session_started_at := kyc.field_timestamp(submission -> 'session_started_at', 'session_started_at', true);
     v_submitted_at := coalesce(kyc.field_timestamp(submission -> 'submitted_at', 'submitted_at', false), now());
+    IF v_submitted_at > now() + interval '60 seconds' THEN
+        PERFORM kyc.invalid_field('submitted_at', 'must not be more than 60 seconds after intake''s clock');
+    END IF;
+    IF v_submitted_at < now() - interval '24 hours' THEN
+        PERFORM kyc.invalid_field('submitted_at', 'must not be more than 24 hours before intake''s clock');
+    END IF;
     IF v_session_started_at > v_submitted_at THEN
         PERFORM kyc.invalid_field('session_started_at', 'must not be after submitted_at');
+    END IF;
+    IF v_session_started_at < v_submitted_at - interval '24 hours' THEN
+        PERFORM kyc.invalid_field('session_started_at', 'must not be more than 24 hours before submitted_at');
     END IF;
     IF v_date_of_birth > (v_submitted_at AT TIME ZONE 'UTC')::date THEN
         PERFORM kyc.invalid_field('basic_info.date_of_birth', 'must not be in the future');
@@ -288,6 +348,16 @@ BEGIN
     END IF;
     IF EXISTS (SELECT FROM kyc.applications WHERE account_id = v_account_id AND status = 'approved') THEN
         RAISE EXCEPTION 'submission refused: the account is already approved' USING ERRCODE = '55000';
+    END IF;
+    -- Final means final (CONTRACT §8): after a denial whose reason is final, only kyc.reopen_account lets the
+    -- account submit again.
+    IF EXISTS (SELECT FROM kyc.applications p
+               JOIN kyc.decisions d ON d.application_id = p.id
+               JOIN kyc.reason_codes r ON r.code = d.reason_code
+               WHERE p.account_id = v_account_id AND d.outcome = 'denied' AND r.final
+                 AND d.decided_at > coalesce(v_account.reopened_at, '-infinity')) THEN
+        RAISE EXCEPTION 'submission refused: the last decision on this account was final'
+            USING ERRCODE = '55000', HINT = 'a reviewer may reopen the account with kyc-review reopen-account';
     END IF;
     IF v_account.basic_info <> v_basic THEN
         IF NOT v_account.basic_info_unlocked THEN

@@ -71,6 +71,36 @@ AS $$
               a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}'
 $$;
 
+-- Emails that gave up for a reason since fixed (a wrong password before the fix that keeps such emails
+-- pending, a mailbox restored): back to pending, due now, the mailer woken. Audited per email; an email whose
+-- recipient was erased by a purge stays failed. The operator's (schema owner's) command, `kyc-review mail
+-- retry-failed [--since TIME]`; returns how many were re-queued.
+CREATE FUNCTION kyc.retry_failed_emails(p_since timestamptz) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count integer;
+BEGIN
+    WITH requeued AS (
+        UPDATE kyc.email_outbox
+        SET status = 'pending', failed_at = NULL, next_attempt_at = now()
+        WHERE status = 'failed' AND failed_at >= coalesce(p_since, '-infinity') AND recipient IS NOT NULL
+        RETURNING id, application_id, message_id, attempts
+    )
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    SELECT session_user, 'email_requeued', application_id,
+           jsonb_build_object('message_id', message_id, 'attempts', attempts)
+    FROM requeued ORDER BY id;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    IF v_count > 0 THEN
+        PERFORM pg_notify('kyc_outbox', '');
+    END IF;
+    RETURN v_count;
+END
+$$;
+
 -- Who may call what.
 GRANT EXECUTE ON FUNCTION kyc.record_email_results(jsonb) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.claim_due_emails(integer, integer) TO kyc_daemon;

@@ -18,7 +18,8 @@ BEGIN
         FROM jsonb_array_elements(p_seals) e
     ), sealed AS (
         UPDATE kyc.applications a
-        SET sealed_identifiers = s.sealed, document_fingerprint = s.fingerprint, key_version = s.key_version
+        SET sealed_identifiers = s.sealed, document_fingerprint = s.fingerprint, key_version = s.key_version,
+            fingerprint_normalized = true
         FROM s
         WHERE a.id = s.id AND a.status NOT IN ('submitted', 'checking') AND a.personal_data_erased_at IS NULL
           AND a.key_version IS NOT DISTINCT FROM s.expected_version
@@ -48,7 +49,8 @@ AS $$
     WHERE a.id > p_after
       AND a.personal_data_erased_at IS NULL
       AND a.status NOT IN ('submitted', 'checking')
-      AND a.key_version IS DISTINCT FROM p_current_version
+      -- Sealed under another key, or fingerprinted before numbers had one normal form (migration 0006).
+      AND (a.key_version IS DISTINCT FROM p_current_version OR NOT a.fingerprint_normalized)
       AND (a.sealed_identifiers IS NOT NULL OR u.application_id IS NOT NULL)
     ORDER BY a.id
     LIMIT p_limit
@@ -89,7 +91,7 @@ BEGIN
            coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
            a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
     FROM kyc.applications a
-    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.submitted_at) h
+    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
     LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
     WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
       AND a.id > p_after AND a.personal_data_erased_at IS NULL

@@ -14,7 +14,7 @@ GRANT SELECT ON kyc.schema_migrations, kyc.schema_functions, kyc.reason_codes TO
 GRANT SELECT (id, account_id, status, email, locale, document_type, issuing_country, session_started_at,
               submitted_at, received_at, status_changed_at, payload, lease_holder, lease_expires_at,
               check_attempts, automated_verdict, policy_version, duplicate_documents, key_version,
-              document_number_hint, document_mrz_present, personal_data_erased_at)
+              document_number_hint, document_mrz_present, personal_data_erased_at, fingerprint_normalized)
     ON kyc.applications TO kyc_reviewer;
 GRANT SELECT ON kyc.check_results, kyc.decisions, kyc.email_outbox, kyc.audit_log, kyc.reason_codes, kyc.accounts,
     kyc.schema_migrations, kyc.decision_proposals, kyc.policy_versions, kyc.retention_policy TO kyc_reviewer;

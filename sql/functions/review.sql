@@ -230,6 +230,39 @@ BEGIN
 END
 $$;
 
+-- Final means final (CONTRACT §8) until a reviewer reopens the account, saying why: intake then accepts its
+-- submissions again. Refused (55000) when the account has no final denial to reopen.
+CREATE FUNCTION kyc.reopen_account(p_account_id text, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_account kyc.accounts;
+    v_final_application bigint;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_note(p_note);
+    SELECT * INTO v_account FROM kyc.accounts WHERE account_id = p_account_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such account' USING ERRCODE = 'P0002';
+    END IF;
+    SELECT p.id INTO v_final_application
+    FROM kyc.applications p
+    JOIN kyc.decisions d ON d.application_id = p.id
+    JOIN kyc.reason_codes r ON r.code = d.reason_code
+    WHERE p.account_id = p_account_id AND d.outcome = 'denied' AND r.final
+      AND d.decided_at > coalesce(v_account.reopened_at, '-infinity')
+    ORDER BY d.decided_at DESC LIMIT 1;
+    IF v_final_application IS NULL THEN
+        RAISE EXCEPTION 'refused: the account has no final denial to reopen' USING ERRCODE = '55000';
+    END IF;
+    UPDATE kyc.accounts SET reopened_at = now() WHERE account_id = p_account_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    VALUES (session_user, 'account_reopened', v_final_application, p_account_id, jsonb_build_object('note', p_note));
+END
+$$;
+
 -- Reading an application (CONTRACT §4, `show`): one JSON object, or NULL for an unknown id.
 CREATE FUNCTION kyc.application_view_unmasked_fields(p_application_id bigint) RETURNS jsonb
 LANGUAGE sql
@@ -348,6 +381,7 @@ GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.add_note(bigint, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.release_case(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.unlock_basic_info(text, text) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.reopen_account(text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.application_view(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.reveal_application(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.application_view_unmasked_fields(bigint) TO kyc_reviewer;
