@@ -3,7 +3,8 @@
 #   make run    install what is missing, start PostgreSQL and the mail sink, run the daemon on demo data
 #   make test   the same set-up, then the whole test suite against the real servers; stops them after
 #
-# Servers listen on free loopback ports; their state lives in var/ (ignored). `source var/env` to reach them.
+# Servers listen on free loopback ports; their state lives in var/ (ignored), PostgreSQL's in a folder of
+# its own under /var/tmp that var/pg links to (see scripts/dev-services). `source var/env` to reach them.
 
 SHELL := /bin/bash
 .ONESHELL:
@@ -16,7 +17,7 @@ APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aio
 BENCH_APT_PACKAGES := hyperfine bc python3-venv gcc
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check bench
+.PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check setup-check bench
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
@@ -25,6 +26,7 @@ help:
 	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
 	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency, fuzzing: a summary table (part of make test)"
+	@echo "make setup-check  what a first make test relies on: servers from a checkout in a 0700 folder"
 	@echo "make fuzz    libFuzzer on the MRZ parsers and stored-submission checks, FUZZ_SECONDS each (part of test-faults)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
@@ -62,6 +64,7 @@ test: deps
 	$(MAKE) --no-print-directory test-faults
 	$(MAKE) --no-print-directory leakcheck
 	$(MAKE) --no-print-directory unit-check
+	$(MAKE) --no-print-directory setup-check
 
 # The fault suite: SIGKILL at random moments (CrashTests), two daemons and four reviewers racing
 # (RaceTests), several daemons at once, PostgreSQL restarts, and the SMTP weather (two minutes down, then
@@ -132,6 +135,11 @@ unit-check:
 	[ -n "$$exposure" ] || { echo "unit-check: no exposure score" >&2; exit 1; }
 	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
 	echo "unit-check: verify clean, exposure $$exposure"
+
+# What a newcomer's first `make test` relies on: the dev servers start from a checkout below a folder
+# PostgreSQL's user cannot enter (root's home, mode 0700).
+setup-check:
+	@scripts/check-private-checkout
 
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
