@@ -11,7 +11,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
+# libstdc++-12-dev: swift-crypto's BoringSSL is C++ and needs the C++ library's headers (scripts/check-cxx-headers).
+APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev libstdc++-12-dev postgresql python3-aiosmtpd iso-codes systemd
 # What `make bench` needs besides: hyperfine times whole commands; python3-venv holds the peers (PgQueuer,
 # procrastinate) from PyPI; bc does the arithmetic.
 BENCH_APT_PACKAGES := hyperfine bc python3-venv gcc
@@ -26,7 +27,7 @@ help:
 	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
 	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency, fuzzing: a summary table (part of make test)"
-	@echo "make setup-check  what a first make test relies on: servers from a checkout in a 0700 folder"
+	@echo "make setup-check  C++ headers installed; servers start from a clone in a 0700 folder (part of make test)"
 	@echo "make fuzz    libFuzzer on the MRZ parsers and stored-submission checks, FUZZ_SECONDS each (part of test-faults)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
@@ -136,10 +137,11 @@ unit-check:
 	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
 	echo "unit-check: verify clean, exposure $$exposure"
 
-# What a newcomer's first `make test` relies on: the dev servers start from a checkout below a folder
-# PostgreSQL's user cannot enter (root's home, mode 0700).
+# What a newcomer's first `make test` relies on: make deps installs the C++ headers the build needs, and the dev
+# servers start from a checkout below a folder PostgreSQL's user cannot enter (root's home, mode 0700).
 setup-check:
-	@scripts/check-private-checkout
+	@scripts/check-cxx-headers $(APT_PACKAGES)
+	scripts/check-private-checkout
 
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"
