@@ -3,20 +3,22 @@
 #   make run    install what is missing, start PostgreSQL and the mail sink, run the daemon on demo data
 #   make test   the same set-up, then the whole test suite against the real servers; stops them after
 #
-# Servers listen on free loopback ports; their state lives in var/ (ignored). `source var/env` to reach them.
+# Servers listen on free loopback ports; their state lives in var/ (ignored), PostgreSQL's in a folder of
+# its own under /var/tmp that var/pg links to (see scripts/dev-services). `source var/env` to reach them.
 
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev postgresql python3-aiosmtpd iso-codes systemd
+# libstdc++-12-dev: swift-crypto's BoringSSL is C++ and needs the C++ library's headers (scripts/check-cxx-headers).
+APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev libstdc++-12-dev postgresql python3-aiosmtpd iso-codes systemd
 # What `make bench` needs besides: hyperfine times whole commands; python3-venv holds the peers (PgQueuer,
 # procrastinate) from PyPI; bc does the arithmetic.
 BENCH_APT_PACKAGES := hyperfine bc python3-venv gcc
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check bench
+.PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check setup-check bench
 
 help:
 	@echo "make run     start PostgreSQL and the mail sink, run kyc-reviewd on demo data"
@@ -25,6 +27,7 @@ help:
 	@echo "make bench   measured figures beside their references, written to BENCHMARKS.md (not part of make test)"
 	@echo "make leakcheck  10,000 statements through the libpq wrapper under LeakSanitizer (part of make test)"
 	@echo "make test-faults  crashes, server restarts, SMTP weather, concurrency, fuzzing: a summary table (part of make test)"
+	@echo "make setup-check  C++ headers there; servers start from a clone in a 0700 folder (part of make test)"
 	@echo "make fuzz    libFuzzer on the MRZ parsers and stored-submission checks, FUZZ_SECONDS each (part of test-faults)"
 
 # Installs the Debian packages that are missing; does nothing when all are there.
@@ -59,9 +62,11 @@ test: deps
 	scripts/dev-services drop-test-databases
 	source var/env
 	KYC_REQUIRE_SERVERS=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	scripts/check-report-deploy "$$(swift build --show-bin-path $(SWIFT_BUILD_FLAGS))"
 	$(MAKE) --no-print-directory test-faults
 	$(MAKE) --no-print-directory leakcheck
 	$(MAKE) --no-print-directory unit-check
+	$(MAKE) --no-print-directory setup-check
 
 # The fault suite: SIGKILL at random moments (CrashTests), two daemons and four reviewers racing
 # (RaceTests), several daemons at once, PostgreSQL restarts, and the SMTP weather (two minutes down, then
@@ -119,19 +124,30 @@ leakcheck: services
 	fi
 	echo "leakcheck: no leak in 10,000 statements; the planted leak was caught"
 
-# The systemd unit: `systemd-analyze verify` with empty stderr (it exits 0 even on parse errors), and an
-# exposure score of 1.0 or less from `systemd-analyze security`.
+# The systemd units: `systemd-analyze verify` with empty stderr (it exits 0 even on parse errors) for the daemon
+# and the report's and purge's services and timers, and an exposure score of 1.0 or less for the daemon's from
+# `systemd-analyze security`.
+UNITS := kyc-reviewd.service kyc-review-report.service kyc-review-report.timer kyc-review-report-mail.service \
+	kyc-review-report-mail.timer kyc-review-purge.service kyc-review-purge.timer
 unit-check:
 	@dir=$$(mktemp -d)
 	trap 'rm -rf "$$dir"' EXIT
-	sed "s#^ExecStart=/usr/local/bin/kyc-reviewd#ExecStart=$$(swift build --show-bin-path)/kyc-reviewd#" \
-		deploy/kyc-reviewd.service >"$$dir/kyc-reviewd.service"
-	systemd-analyze verify "$$dir/kyc-reviewd.service" 2>"$$dir/verify.err" || true
+	bin=$$(swift build --show-bin-path)
+	for unit in $(UNITS); do
+		sed "s#^ExecStart=/usr/local/bin/#ExecStart=$$bin/#" "deploy/$$unit" >"$$dir/$$unit"
+	done
+	systemd-analyze verify $(addprefix "$$dir"/,$(UNITS)) 2>"$$dir/verify.err" || true
 	if [ -s "$$dir/verify.err" ]; then cat "$$dir/verify.err" >&2; echo "unit-check: systemd-analyze verify complained" >&2; exit 1; fi
 	exposure=$$(systemd-analyze security --offline=yes "$$dir/kyc-reviewd.service" 2>&1 | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 	[ -n "$$exposure" ] || { echo "unit-check: no exposure score" >&2; exit 1; }
 	awk -v e="$$exposure" 'BEGIN { exit !(e <= 1.0) }' || { echo "unit-check: exposure $$exposure is above 1.0" >&2; exit 1; }
-	echo "unit-check: verify clean, exposure $$exposure"
+	echo "unit-check: verify clean ($(words $(UNITS)) units), exposure $$exposure"
+
+# What a newcomer's first `make test` relies on: make deps installs the C++ headers the build needs, and the dev
+# servers start from a checkout below a folder PostgreSQL's user cannot enter (root's home, mode 0700).
+setup-check:
+	@scripts/check-cxx-headers $(APT_PACKAGES)
+	scripts/check-private-checkout
 
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_APT_PACKAGES="$(BENCH_APT_PACKAGES)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs kyc-review on a Debian host with systemd, as root, from a checkout:
-#   release build → /usr/local/bin, the unit, /etc/kyc-review/kyc-review.conf (kept if present),
-#   the system user kyc-review, `kyc-review migrate`, and the service enabled and started.
+#   release build → /usr/local/bin, the units, /etc/kyc-review/kyc-review.conf and
+#   /etc/kyc-review-report/report.conf (kept if present, see deploy/install-config), the system users
+#   kyc-review, kyc-report and kyc-privacy, `kyc-review migrate`, and the daemon enabled and started.
 #
 #   deploy/install.sh            # everything
 #   SKIP_MIGRATE=1 deploy/install.sh
@@ -25,17 +26,18 @@ getent group kyc-review >/dev/null || groupadd --system kyc-review
 getent passwd kyc-review >/dev/null || useradd --system --gid kyc-review --home-dir /var/lib/kyc-review \
     --no-create-home --shell /usr/sbin/nologin kyc-review
 
-install -d -m 0750 -g kyc-review /etc/kyc-review
-[ -e /etc/kyc-review/kyc-review.conf ] || install -m 0640 -g kyc-review deploy/kyc-review.conf /etc/kyc-review/kyc-review.conf
-[ -e /etc/kyc-review/smtp-password ] || install -m 0600 /dev/null /etc/kyc-review/smtp-password
-# The keyring: root's alone (systemd hands it to the daemon as a credential). Keep a copy offline:
-# without it, sealed document numbers and MRZ lines cannot be read again.
-[ -e /etc/kyc-review/keyring ] || /usr/local/bin/kyc-review keys add --keyring /etc/kyc-review/keyring >/dev/null
-chmod 0600 /etc/kyc-review/keyring
+getent group kyc-report >/dev/null || groupadd --system kyc-report
+getent passwd kyc-report >/dev/null || useradd --system --gid kyc-report --no-create-home \
+    --shell /usr/sbin/nologin kyc-report
+
+# /etc/kyc-review (the daemon's; the keyring made once) and /etc/kyc-review-report (the report's).
+deploy/install-config
 install -m 0644 deploy/kyc-reviewd.service /etc/systemd/system/kyc-reviewd.service
 getent group kyc-privacy >/dev/null || groupadd --system kyc-privacy
 getent passwd kyc-privacy >/dev/null || useradd --system --gid kyc-privacy --no-create-home --shell /usr/sbin/nologin kyc-privacy
 install -m 0644 deploy/kyc-review-purge.service deploy/kyc-review-purge.timer /etc/systemd/system/
+install -m 0644 deploy/kyc-review-report.service deploy/kyc-review-report.timer \
+    deploy/kyc-review-report-mail.service deploy/kyc-review-report-mail.timer /etc/systemd/system/
 
 if [ -z "${SKIP_MIGRATE:-}" ]; then
     /usr/local/bin/kyc-review migrate
@@ -46,7 +48,12 @@ Still to do, once, as the database owner (psql):
   CREATE ROLE "kyc-review" LOGIN IN ROLE kyc_daemon;   -- the daemon's system user, by peer authentication
   -- the purge timer connects as kyc_privacy from the system user kyc-privacy: map it in pg_ident.conf
   -- (kyc-privacy → kyc_privacy) or use a password in its .pgpass
+  CREATE ROLE "kyc-report" LOGIN IN ROLE kyc_reporter;  -- the report's system user, by peer authentication
 Then: systemctl enable --now kyc-review-purge.timer
+The report reads /etc/kyc-review-report/report.conf (edit the sender; the recipients are in
+kyc-review-report-mail.service), then either
+  systemctl enable --now kyc-review-report.timer kyc-review-report-mail.timer
+or: install -m 0644 deploy/kyc-review-report.cron /etc/cron.d/kyc-review-report
 Then check the configuration and start:
   sudo -u kyc-review kyc-reviewd --check-config
 NEXT

@@ -237,13 +237,13 @@ extension Configuration {
 }
 
 extension Configuration {
-    /// The effective configuration, one `KEY=value` a line, with secrets masked: the password in a database
-    /// URL or conninfo, and the SMTP password (only whether it was read is shown).
+    /// The effective configuration, one `KEY=value` a line, with secrets masked: the password in the database
+    /// URL or conninfo and in the SMTP URL's userinfo, and the SMTP password (only whether it was read is shown).
     public func maskedDescription(smtp: SMTPConfiguration?) -> String {
         func seconds(_ duration: Duration) -> String { String(duration.components.seconds) }
         let lines: [(String, String?)] = [
             ("KYC_DATABASE_URL", self.databaseURL.map(Self.maskingPassword) ?? "(libpq's PG* variables)"),
-            ("KYC_SMTP_URL", self.smtpURL),
+            ("KYC_SMTP_URL", self.smtpURL.map(Self.maskingPassword)),
             ("KYC_SMTP_USER", self.smtpUser),
             ("KYC_SMTP_PASSWORD_FILE", self.smtpPasswordFile),
             ("smtp password", smtp?.password == nil ? "(none)" : "******** (read)"),
@@ -264,19 +264,55 @@ extension Configuration {
         return lines.map { "\($0.0)=\($0.1 ?? "(unset)")" }.joined(separator: "\n")
     }
 
-    /// `postgresql://user:secret@host/db` → `postgresql://user:********@host/db`; `password=secret` →
-    /// `password=********`.
-    static func maskingPassword(_ url: String) -> String {
-        var masked = url
-        if let scheme = masked.range(of: "://"), let at = masked[scheme.upperBound...].firstIndex(of: "@") {
-            let userInfo = masked[scheme.upperBound..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                masked.replaceSubrange(masked.index(after: colon)..<at, with: "********")
+    /// A connection string with its secrets masked, for printing (`--check-config`).
+    ///
+    /// - A URI (`postgresql://`, `smtp://`, …): the password of its userinfo (`user:secret@host` →
+    ///   `user:********@host`), and the value of every query parameter whose name, percent-decoded as libpq
+    ///   reads it, ends in `password` (`?password=`, `&sslpassword=`).
+    /// - A key=value conninfo: the value of every `…password =`, quoted or not, and the userinfo password of
+    ///   a URI given as a value (libpq expands `dbname=postgresql://…`).
+    ///
+    /// It masks too much rather than too little: the userinfo runs to the last `@`, since a password may hold
+    /// an unencoded `@`, `/` or `?`.
+    static func maskingPassword(_ text: String) -> String {
+        guard text.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*://"#, options: .regularExpression) != nil else {
+            return text.replacingOccurrences(
+                of: #"(?i)(\b[a-z_]*password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)"#,
+                with: "$1" + secretMask,
+                options: .regularExpression
+            ).replacingOccurrences(
+                of: #"(://[^\s'/:@]*:)[^\s']*@"#,
+                with: "$1" + secretMask + "@",
+                options: .regularExpression
+            )
+        }
+        var masked = ""
+        var parameter = ""
+        for character in text {
+            if character == "?" || character == "&" {
+                masked += maskingParameter(parameter)
+                masked.append(character)
+                parameter = ""
+            } else {
+                parameter.append(character)
             }
         }
-        if let range = masked.range(of: #"password\s*=\s*('([^'\\]|\\.)*'|\S+)"#, options: .regularExpression) {
-            masked.replaceSubrange(range, with: "password=********")
+        masked += maskingParameter(parameter)
+        if let scheme = masked.range(of: "://"), let at = masked[scheme.upperBound...].lastIndex(of: "@"),
+            let colon = masked[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            masked.replaceSubrange(masked.index(after: colon)..<at, with: secretMask)
         }
         return masked
+    }
+
+    private static let secretMask = "********"
+
+    /// `name=value` with the value masked when the name (percent-decoded, any case) ends in `password`.
+    private static func maskingParameter(_ parameter: String) -> String {
+        guard let equals = parameter.firstIndex(of: "=") else { return parameter }
+        let name = String(parameter[..<equals])
+        guard (name.removingPercentEncoding ?? name).lowercased().hasSuffix("password") else { return parameter }
+        return name + "=" + secretMask
     }
 }

@@ -57,11 +57,10 @@ struct KeysCommand: AsyncParsableCommand {
                 text = "# kyc-review keyring: `<version> <base64 key>` per line; the highest version seals.\n"
             }
             text += Keyring.newKeyLine(version: next) + "\n"
-            let temporary = self.keyring + ".new"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]),
-                rename(temporary, self.keyring) == 0
-            else {
-                fail("kyc-review: cannot write \(self.keyring)", ExitStatus.refused)
+            do {
+                try PrivateFile.write(Data(text.utf8), to: self.keyring)
+            } catch {
+                fail("kyc-review: \(error)", ExitStatus.refused)
             }
             print(next)
         }
@@ -245,8 +244,10 @@ struct ExportSubject: AsyncParsableCommand {
         let account = self.account
         let json = try await withDatabase { try await PersonalData().exportSubject(account: account, vault: vault, on: $0) }
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data((json + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                fail("kyc-review: cannot write \(output)", ExitStatus.refused)
+            do {
+                try PrivateFile.write(Data((json + "\n").utf8), to: output)
+            } catch {
+                fail("kyc-review: \(error)", ExitStatus.refused)
             }
         } else {
             print(json)
