@@ -176,11 +176,11 @@ public final class SMTPClient {
         guard code == CURLE_OK else {
             if upload.refusedForMissingAuth {
                 // Credentials are configured but the server offered no AUTH: not one byte of the message went
-                // out. A configuration problem, so temporary: the mail waits for it to be fixed.
+                // out. A configuration problem (`isConfigurationProblem`): the mail waits for it to be fixed.
                 throw SMTPError(code: .authenticationFailed, replyText: "the server offers no AUTH", curlCode: Int(code.rawValue))
             }
             throw SMTPError(
-                code: Self.classify(code, response: response),
+                code: SMTPError.classify(curlCode: Int(code.rawValue), replyCode: response > 0 ? response : nil),
                 replyCode: response > 0 ? response : nil,
                 replyText: replyText.isEmpty ? nil : replyText,
                 curlCode: Int(code.rawValue),
@@ -188,22 +188,6 @@ public final class SMTPClient {
             )
         }
         return SMTPReceipt(replyCode: response, replyText: replies.lines.last ?? "")
-    }
-
-    static func classify(_ code: CURLcode, response: Int) -> SMTPError.Code {
-        switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return .connectionFailed
-        case CURLE_OPERATION_TIMEDOUT:
-            return .timeout
-        case CURLE_USE_SSL_FAILED, CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
-            CURLE_SSL_CACERT_BADFILE:
-            return .tlsFailed
-        case CURLE_LOGIN_DENIED:
-            return .authenticationFailed
-        default:
-            return response >= 400 ? .rejected : .transportFailed
-        }
     }
 }
 

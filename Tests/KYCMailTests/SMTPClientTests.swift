@@ -80,8 +80,38 @@ struct SMTPClientTests {
         } catch {
             #expect(error.code == .authenticationFailed)
             #expect(error.isTemporary, "a configuration problem: the mail waits")
+            #expect(error.isConfigurationProblem)
         }
         #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+    }
+
+    /// The sink offers AUTH and refuses every credential with 535 when the EHLO name (the URL's path) asks.
+    @Test func reportsARejectedPasswordAsAConfigurationProblemNotAPermanentFailure() async throws {
+        let recipient = uniqueAddress("auth")
+        let url = try TestServers.smtpURL() + "/auth-reject.test"
+        let client = try SMTPClient(configuration: SMTPConfiguration(url: url, username: "kyc", password: "wrong"))
+        do {
+            try client.send(from: EmailAddress("kyc@exchange.example")!, to: [EmailAddress(recipient)!],
+                            data: Array("Subject: x\r\n\r\nx\r\n".utf8))
+            Issue.record("sent with a rejected password")
+        } catch {
+            #expect(error.code == .authenticationFailed)
+            #expect(error.replyCode == 535)
+            #expect(error.curlCode == 67, "CURLE_LOGIN_DENIED")
+            #expect(error.isConfigurationProblem)
+            #expect(!error.isPermanent, "the email waits for the password to be fixed")
+        }
+        #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+    }
+
+    @Test func deliversWhenTheServerAcceptsTheCredentials() async throws {
+        let recipient = uniqueAddress("auth")
+        let url = try TestServers.smtpURL() + "/auth-accept.test"
+        let client = try SMTPClient(configuration: SMTPConfiguration(url: url, username: "kyc", password: "right"))
+        let receipt = try client.send(from: EmailAddress("kyc@exchange.example")!, to: [EmailAddress(recipient)!],
+                                      data: Array("Subject: x\r\n\r\nx\r\n".utf8))
+        #expect(receipt.replyCode == 250)
+        #expect(try await receivedMessages(for: recipient).count == 1)
     }
 
     @Test func requiresTLSForAnythingButLoopbackByDefault() {
