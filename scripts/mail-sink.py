@@ -10,6 +10,12 @@ Tests script failures through the recipient's local part:
   slow*      the DATA reply delayed by 3 seconds
 and through SPOOL/../mail.mode: "refuse" answers 421 on connect (read at every connection), "tempfail"
 451 on every RCPT.
+
+AUTH is offered only to a client whose EHLO name asks for it (libcurl sends the URL's path as its EHLO
+name: smtp://127.0.0.1:PORT/auth-reject.test), so the script stays with one connection:
+  auth-reject*  AUTH offered, every credential refused with 535
+  auth-accept*  AUTH offered, every credential accepted
+Any other EHLO name is offered no AUTH.
 """
 import argparse
 import asyncio
@@ -20,7 +26,21 @@ import signal
 import time
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
+
+
+def auth_script(hostname):
+    """The AUTH behaviour an EHLO name asks for: "reject", "accept" or None (no AUTH offered)."""
+    name = (hostname or "").lower()
+    if name.startswith("auth-reject"):
+        return "reject"
+    if name.startswith("auth-accept"):
+        return "accept"
+    return None
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_script(session.host_name) == "accept", handled=False)
 
 
 class ScriptedSMTP(SMTP):
@@ -51,6 +71,13 @@ class SpoolHandler:
                 return f.read().strip()
         except OSError:
             return ""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # aiosmtpd offers AUTH to everyone here (auth_require_tls=False): keep it only where the name asks.
+        session.host_name = hostname
+        if auth_script(hostname) is None:
+            responses = [line for line in responses if not line[4:].startswith("AUTH")]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -92,6 +119,7 @@ def main():
     controller = ScriptedController(
         SpoolHandler(args.spool), hostname="127.0.0.1", port=args.port, decode_data=False,
         enable_SMTPUTF8=True, data_size_limit=32 * 1024 * 1024,
+        auth_require_tls=False, authenticator=authenticator,
     )
     controller.start()
     stop = asyncio.Event()

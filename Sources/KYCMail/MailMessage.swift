@@ -89,11 +89,15 @@ public enum MessageEncoder {
 /// Header values built so that data can never start a new header or end the header block.
 public enum HeaderEncoder {
     /// One header field, folded to 78 characters where it has spaces to fold at, ending in CRLF.
+    ///
+    /// A fold goes only before a word, never before a space: every continuation line carries something
+    /// besides whitespace, since strict parsers read a line of only whitespace as the end of the header
+    /// block. A run of spaces stays on the line it follows, even when that makes the line longer.
     public static func field(_ name: String, _ value: String) -> String {
         var lines: [String] = []
         var current = name + ":"
         for word in value.split(separator: " ", omittingEmptySubsequences: false) {
-            if current.utf8.count + 1 + word.utf8.count > 78 && current.utf8.count > name.utf8.count + 1 {
+            if !word.isEmpty && current.utf8.count + 1 + word.utf8.count > 78 && current.utf8.count > name.utf8.count + 1 {
                 lines.append(current)
                 current = " " + word
             } else {
@@ -138,6 +142,12 @@ public enum HeaderEncoder {
         return self.encodedWords(clean)
     }
 
+    /// A display name as it goes into a header: control characters replaced (`sanitized`), every run of
+    /// whitespace collapsed to one space, the ends trimmed.
+    static func displayName(_ name: String) -> String {
+        self.sanitized(name).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
     static func encodedWords(_ text: String) -> String {
         // "=?UTF-8?B?" + "?=" take 12 of the 75 characters: 63 of base64, so at most 45 bytes per word.
         var words: [String] = []
@@ -154,9 +164,11 @@ public enum HeaderEncoder {
         return words.joined(separator: " ")
     }
 
-    /// A mailbox: the display name quoted or encoded, then the checked address in angle brackets.
+    /// A mailbox: the display name quoted or encoded, then the checked address in angle brackets. The name's
+    /// runs of whitespace (control characters included) become one space and its ends are trimmed; a name of
+    /// nothing but whitespace is left out.
     public static func mailbox(_ mailbox: Mailbox) -> String {
-        guard let name = mailbox.displayName.map(self.sanitized), !name.isEmpty else {
+        guard let name = mailbox.displayName.map(self.displayName), !name.isEmpty else {
             return "<\(mailbox.address)>"
         }
         if name.utf8.allSatisfy({ $0 < 0x80 }) {

@@ -32,24 +32,13 @@ public struct SMTPConfiguration: Sendable, Equatable {
         self.totalTimeout = totalTimeout
     }
 
-    /// The URL's host, without brackets.
-    static func host(of url: String) -> String? {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        var rest = url[schemeEnd.upperBound...]
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        if rest.first == "[" {
-            guard let close = rest.firstIndex(of: "]") else { return nil }
-            return String(rest[rest.index(after: rest.startIndex)..<close])
-        }
-        return String(rest.prefix { $0 != ":" && $0 != "/" })
-    }
-
+    /// Whether the server `url` connects to is this machine (`SMTPURL.isLoopback`): only then may TLS be off
+    /// by default. A URL libcurl cannot parse is not loopback.
     static func isLoopback(url: String) -> Bool {
-        guard let host = host(of: url)?.lowercased() else { return false }
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        SMTPURL(url)?.isLoopback ?? false
     }
 
-    var isImplicitTLS: Bool { self.url.lowercased().hasPrefix("smtps://") }
+    var isImplicitTLS: Bool { SMTPURL(self.url)?.isImplicitTLS ?? false }
 }
 
 /// What the server said when it accepted a message.
@@ -77,9 +66,7 @@ public final class SMTPClient {
     public let configuration: SMTPConfiguration
 
     public init(configuration: SMTPConfiguration) throws(SMTPError) {
-        let scheme = configuration.url.lowercased()
-        guard scheme.hasPrefix("smtp://") || scheme.hasPrefix("smtps://"), SMTPConfiguration.host(of: scheme) != nil
-        else { throw SMTPError(code: .invalidConfiguration) }
+        guard SMTPURL(configuration.url) != nil else { throw SMTPError(code: .invalidConfiguration) }
         CurlRuntime.initialise()
         guard let handle = curl_easy_init() else { throw SMTPError(code: .invalidConfiguration) }
         self.handle = handle
@@ -176,11 +163,11 @@ public final class SMTPClient {
         guard code == CURLE_OK else {
             if upload.refusedForMissingAuth {
                 // Credentials are configured but the server offered no AUTH: not one byte of the message went
-                // out. A configuration problem, so temporary: the mail waits for it to be fixed.
+                // out. A configuration problem (`isConfigurationProblem`): the mail waits for it to be fixed.
                 throw SMTPError(code: .authenticationFailed, replyText: "the server offers no AUTH", curlCode: Int(code.rawValue))
             }
             throw SMTPError(
-                code: Self.classify(code, response: response),
+                code: SMTPError.classify(curlCode: Int(code.rawValue), replyCode: response > 0 ? response : nil),
                 replyCode: response > 0 ? response : nil,
                 replyText: replyText.isEmpty ? nil : replyText,
                 curlCode: Int(code.rawValue),
@@ -188,22 +175,6 @@ public final class SMTPClient {
             )
         }
         return SMTPReceipt(replyCode: response, replyText: replies.lines.last ?? "")
-    }
-
-    static func classify(_ code: CURLcode, response: Int) -> SMTPError.Code {
-        switch code {
-        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return .connectionFailed
-        case CURLE_OPERATION_TIMEDOUT:
-            return .timeout
-        case CURLE_USE_SSL_FAILED, CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM,
-            CURLE_SSL_CACERT_BADFILE:
-            return .tlsFailed
-        case CURLE_LOGIN_DENIED:
-            return .authenticationFailed
-        default:
-            return response >= 400 ? .rejected : .transportFailed
-        }
     }
 }
 

@@ -9,6 +9,10 @@ public import ServiceLifecycle
 /// Delivers the outbox: claims due emails in batches, renders each from its decision, sends it over one
 /// reused SMTP connection, and records sent, retry (with backoff and jitter) or failed as each reply
 /// arrives (`DeliveryRecorder`). Wakes on the decision functions' NOTIFY.
+///
+/// A server that refuses the configuration (credentials, TLS: `SMTPError.isConfigurationProblem`) fails no
+/// email: the batch waits with backoff, one error-level `mail.configuration_error` line says so per batch,
+/// and `MailHealth` shows it in the metrics until an email is accepted again.
 public struct OutboxMailer: Service {
     private let loop: NotifiedWorkLoop
     private let configuration: Configuration
@@ -17,11 +21,15 @@ public struct OutboxMailer: Service {
     private let templates: EmailTemplates
     private let backoff = DeliveryBackoff()
     private let recorderConnection: RecorderConnection
+    private let health: MailHealth
     private let logger: Logger
 
+    /// `health` receives what the mailer finds about the server's view of the configuration; pass the one
+    /// `StatusReporter` reads.
     public init(
         configuration: Configuration,
         heartbeat: Heartbeat? = nil,
+        health: MailHealth = MailHealth(),
         logger: Logger
     ) throws(ConfigurationError) {
         let (from, smtp) = try configuration.mailSettings()
@@ -38,6 +46,7 @@ public struct OutboxMailer: Service {
         self.recorderConnection = RecorderConnection(databaseURL: configuration.databaseURL)
         self.from = from
         self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
+        self.health = health
         self.logger = logger
     }
 
@@ -98,22 +107,45 @@ public struct OutboxMailer: Service {
     }
 
     /// Sends a batch over every connection at once: each connection takes every n-th email and sends its
-    /// share in order, reusing its connection. Each result goes to `recorder` as it arrives.
+    /// share in order, reusing its connection. Each result goes to `recorder` as it arrives. A configuration
+    /// error is logged once for the batch, whatever the number of connections that met it.
     func send(_ emails: [OutboxEmail], recorder: DeliveryRecorder) async {
         let shares = self.senders.indices.map { index in
             stride(from: index, to: emails.count, by: self.senders.count).map { emails[$0] }
         }
-        await withTaskGroup(of: Void.self) { group in
+        let outcomes = await withTaskGroup(of: ShareOutcome.self) { group in
             for (sender, share) in zip(self.senders, shares) where !share.isEmpty {
                 group.addTask { await self.deliver(share, over: sender, recorder: recorder) }
             }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        if let refusal = outcomes.lazy.compactMap(\.configurationError).first {
+            self.health.configurationRefused(refusal)
+            var metadata: Logger.Metadata = [
+                "error.code": "\(refusal.code)",
+                "emails.unsent": "\(emails.count - outcomes.reduce(0) { $0 + $1.sent })",
+            ]
+            if let curlCode = refusal.curlCode { metadata["curl.code"] = "\(curlCode)" }
+            if let replyCode = refusal.replyCode { metadata["smtp.reply"] = "\(replyCode)" }
+            self.logger.error("mail.configuration_error", metadata: metadata)
+        } else if outcomes.contains(where: { $0.sent > 0 }) {
+            self.health.delivered()
         }
     }
 
+    /// What one connection's share of a batch came to: how many emails the server accepted, and the
+    /// configuration error that stopped the rest, if one did.
+    struct ShareOutcome: Sendable {
+        var sent = 0
+        var configurationError: SMTPError?
+    }
+
     /// Sends `emails` in order over one connection, rendering and encoding each next message while the
-    /// current one travels. Once the server proves unreachable, the rest are rescheduled without waiting
-    /// out a connect timeout each.
-    func deliver(_ emails: [OutboxEmail], over sender: SMTPSender, recorder: DeliveryRecorder) async {
+    /// current one travels. Once the server proves unreachable or refuses the configuration (credentials,
+    /// TLS), the rest are rescheduled without waiting out a connect timeout each, or offering a rejected
+    /// password again and again.
+    func deliver(_ emails: [OutboxEmail], over sender: SMTPSender, recorder: DeliveryRecorder) async -> ShareOutcome {
+        var outcome = ShareOutcome()
         var serverDown: SMTPError?
         var prepared = emails.first.map(self.prepare)
         for (index, email) in emails.enumerated() {
@@ -138,16 +170,19 @@ public struct OutboxMailer: Service {
                 continue
             }
             if let failure {
-                if failure.code == .connectionFailed || failure.code == .timeout || failure.code == .tlsFailed {
+                if failure.code == .connectionFailed || failure.code == .timeout || failure.isConfigurationProblem {
                     serverDown = failure
                 }
+                if failure.isConfigurationProblem { outcome.configurationError = failure }
             } else {
+                outcome.sent += 1
                 self.logger.info(
                     "email.sent",
                     metadata: ["application.id": "\(email.applicationID)", "outbox.id": "\(email.id)"]
                 )
             }
         }
+        return outcome
     }
 
     /// Sends one message on the sender's own thread and hands its result to `recorder` right there, the
@@ -170,8 +205,8 @@ public struct OutboxMailer: Service {
         }
     }
 
-    /// Failed for good on a permanent error; otherwise retried later, or failed once the email's lifetime is
-    /// over.
+    /// Failed for good on a permanent error; otherwise (a configuration problem among them) retried later, or
+    /// failed once the email's lifetime is over.
     func result(for email: OutboxEmail, _ error: SMTPError) -> DeliveryResult {
         error.isPermanent ? self.failed(email, error) : self.retryOrGiveUp(email, error: error)
     }

@@ -6,11 +6,13 @@ public import ServiceLifecycle
 
 /// Every `interval`, reads the queue figures (`kyc.report()`, aggregates only) and tells systemd in a
 /// STATUS line, and writes them with the loops' progress as a Prometheus text file for node_exporter's
-/// textfile collector (atomically: a temporary file renamed over the old one).
+/// textfile collector (atomically: a temporary file renamed over the old one), with what the mailer found
+/// about the mail server's view of the configuration (`MailHealth`).
 public struct StatusReporter: Service {
     private let databaseURL: String?
     private let notifier: SystemdNotifier
     private let heartbeat: Heartbeat
+    private let mailHealth: MailHealth?
     private let metricsFile: String?
     private let interval: Duration
     private let logger: Logger
@@ -19,12 +21,14 @@ public struct StatusReporter: Service {
         configuration: Configuration,
         notifier: SystemdNotifier,
         heartbeat: Heartbeat,
+        mailHealth: MailHealth? = nil,
         interval: Duration = .seconds(10),
         logger: Logger
     ) {
         self.databaseURL = configuration.databaseURL
         self.notifier = notifier
         self.heartbeat = heartbeat
+        self.mailHealth = mailHealth
         self.metricsFile = configuration.metricsFile
         self.interval = interval
         self.logger = logger
@@ -41,11 +45,15 @@ public struct StatusReporter: Service {
                 }
                 let report = try await Review().report(on: connection!)
                 let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
-                self.notifier.notify("STATUS=" + Self.statusLine(figures))
+                let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
+                self.notifier.notify("STATUS=" + Self.statusLine(figures, mail: mail))
                 if let metricsFile {
                     let outcomes = try await Review().checkOutcomes(on: connection!)
                     try Self.write(
-                        Self.metrics(figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot),
+                        Self.metrics(
+                            figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot,
+                            mail: mail
+                        ),
                         to: metricsFile
                     )
                 }
@@ -68,18 +76,21 @@ public struct StatusReporter: Service {
         return (value as? NSNumber)?.intValue ?? 0
     }
 
-    /// `queue: 3 submitted, 0 checking, 5 in review; emails: 1 pending, 0 failed`
-    static func statusLine(_ figures: [String: Any]) -> String {
+    /// `queue: 3 submitted, 0 checking, 5 in review; emails: 1 pending, 0 failed`, and a warning while the mail
+    /// server refuses the configuration.
+    static func statusLine(_ figures: [String: Any], mail: MailHealth.Snapshot = MailHealth.Snapshot()) -> String {
         "queue: \(number(figures, "queue", "submitted")) submitted, \(number(figures, "queue", "checking")) checking, "
             + "\(number(figures, "queue", "in_review")) in review; emails: \(number(figures, "email", "pending")) pending, "
             + "\(number(figures, "email", "failed")) failed"
+            + (mail.configurationError ? "; MAIL SERVER REFUSES THE CONFIGURATION (credentials or TLS)" : "")
     }
 
     /// The Prometheus text exposition of the figures and the loops' progress.
     static func metrics(
         _ figures: [String: Any],
         checkOutcomes: [(check: String, outcome: String, count: Int)],
-        progress: [String: Heartbeat.Progress]
+        progress: [String: Heartbeat.Progress],
+        mail: MailHealth.Snapshot = MailHealth.Snapshot()
     ) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
@@ -103,6 +114,12 @@ public struct StatusReporter: Service {
                [("", "\(number(figures, "email", "sent_24h"))")])
         metric("kyc_check_outcomes_24h", "gauge", "Check results in the last 24 hours, by check and outcome.",
                checkOutcomes.map { ("{check=\"\($0.check)\",outcome=\"\($0.outcome)\"}", "\($0.count)") })
+        metric("kyc_mail_configuration_error", "gauge",
+               "1 while the mail server refuses the configuration (credentials, TLS) and emails wait; 0 once it accepts.",
+               [("", mail.configurationError ? "1" : "0")])
+        metric("kyc_mail_configuration_errors_total", "counter",
+               "Mail batches the server refused for the configuration since start, by error code.",
+               mail.configurationErrors.keys.sorted().map { ("{code=\"\($0)\"}", "\(mail.configurationErrors[$0]!)") })
         let loops = progress.keys.sorted()
         metric("kyc_loop_batches_total", "counter", "Batches each loop has done since start.",
                loops.map { ("{loop=\"\($0)\"}", "\(progress[$0]!.batches)") })

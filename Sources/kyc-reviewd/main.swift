@@ -73,18 +73,23 @@ do {
 
 let notifier = SystemdNotifier()
 let heartbeat = Heartbeat(loops: ["checks", "mailer"])
+let mailHealth = MailHealth()
 var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
 do {
     services.append(.init(service: CheckWorker(configuration: configuration, vault: vault, heartbeat: heartbeat, logger: logger)))
     services.append(
-        .init(service: try OutboxMailer(configuration: configuration, heartbeat: heartbeat, logger: logger))
+        .init(service: try OutboxMailer(configuration: configuration, heartbeat: heartbeat, health: mailHealth, logger: logger))
     )
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
     exit(78)
 }
 services.append(
-    .init(service: StatusReporter(configuration: configuration, notifier: notifier, heartbeat: heartbeat, logger: logger))
+    .init(
+        service: StatusReporter(
+            configuration: configuration, notifier: notifier, heartbeat: heartbeat, mailHealth: mailHealth, logger: logger
+        )
+    )
 )
 if let watchdog = Watchdog(notifier: notifier, heartbeat: heartbeat) {
     services.append(.init(service: watchdog))

@@ -80,8 +80,38 @@ struct SMTPClientTests {
         } catch {
             #expect(error.code == .authenticationFailed)
             #expect(error.isTemporary, "a configuration problem: the mail waits")
+            #expect(error.isConfigurationProblem)
         }
         #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+    }
+
+    /// The sink offers AUTH and refuses every credential with 535 when the EHLO name (the URL's path) asks.
+    @Test func reportsARejectedPasswordAsAConfigurationProblemNotAPermanentFailure() async throws {
+        let recipient = uniqueAddress("auth")
+        let url = try TestServers.smtpURL() + "/auth-reject.test"
+        let client = try SMTPClient(configuration: SMTPConfiguration(url: url, username: "kyc", password: "wrong"))
+        do {
+            try client.send(from: EmailAddress("kyc@exchange.example")!, to: [EmailAddress(recipient)!],
+                            data: Array("Subject: x\r\n\r\nx\r\n".utf8))
+            Issue.record("sent with a rejected password")
+        } catch {
+            #expect(error.code == .authenticationFailed)
+            #expect(error.replyCode == 535)
+            #expect(error.curlCode == 67, "CURLE_LOGIN_DENIED")
+            #expect(error.isConfigurationProblem)
+            #expect(!error.isPermanent, "the email waits for the password to be fixed")
+        }
+        #expect(try await receivedMessages(for: recipient, waitingUpTo: 1).isEmpty)
+    }
+
+    @Test func deliversWhenTheServerAcceptsTheCredentials() async throws {
+        let recipient = uniqueAddress("auth")
+        let url = try TestServers.smtpURL() + "/auth-accept.test"
+        let client = try SMTPClient(configuration: SMTPConfiguration(url: url, username: "kyc", password: "right"))
+        let receipt = try client.send(from: EmailAddress("kyc@exchange.example")!, to: [EmailAddress(recipient)!],
+                                      data: Array("Subject: x\r\n\r\nx\r\n".utf8))
+        #expect(receipt.replyCode == 250)
+        #expect(try await receivedMessages(for: recipient).count == 1)
     }
 
     @Test func requiresTLSForAnythingButLoopbackByDefault() {
@@ -164,6 +194,51 @@ struct SMTPClientTests {
         )
         let headers = String(decoding: MessageEncoder.encode(long), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
         for line in headers.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78) }
+    }
+
+    func headerLines(to recipient: Mailbox) -> [String] {
+        let message = MailMessage(
+            from: message.from, to: [recipient], subject: "s", messageID: "<x@y>", date: message.date, text: "x"
+        )
+        let encoded = String(decoding: MessageEncoder.encode(message), as: UTF8.self)
+        return encoded.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n")
+    }
+
+    @Test(arguments: [
+        String(repeating: " ", count: 160), String(repeating: " ", count: 77), String(repeating: "\t", count: 160),
+        String(repeating: "\r\n ", count: 60), String(repeating: "\u{3000}", count: 160),
+        "Ada" + String(repeating: " ", count: 160) + "Lovelace", String(repeating: "A ", count: 80),
+        String(repeating: " ", count: 100) + "Ada" + String(repeating: " ", count: 100),
+    ])
+    func neverWritesAHeaderLineOfOnlyWhitespace(displayName: String) {
+        let lines = self.headerLines(to: Mailbox(displayName: displayName, address: EmailAddress("ada@example.com")!))
+        for line in lines {
+            #expect(line.contains { !$0.isWhitespace }, "a line of only whitespace ends the header block")
+        }
+    }
+
+    @Test func leavesOutADisplayNameOfOnlyWhitespace() {
+        let lines = self.headerLines(
+            to: Mailbox(displayName: String(repeating: " ", count: 160), address: EmailAddress("ada@example.com")!)
+        )
+        #expect(lines.contains("To: <ada@example.com>"))
+    }
+
+    @Test func collapsesRunsOfWhitespaceInADisplayName() {
+        let mailbox = Mailbox(displayName: "  Ada \t\t   Lovelace\r\n ", address: EmailAddress("ada@example.com")!)
+        #expect(HeaderEncoder.mailbox(mailbox) == "\"Ada Lovelace\" <ada@example.com>")
+        let wide = Mailbox(displayName: "Zoë" + String(repeating: " ", count: 40) + "Ō", address: EmailAddress("z@example.com")!)
+        #expect(HeaderEncoder.mailbox(wide) == HeaderEncoder.mailbox(Mailbox(displayName: "Zoë Ō", address: wide.address)))
+    }
+
+    @Test(arguments: [
+        "word " + String(repeating: " ", count: 200) + "word", String(repeating: " ", count: 200),
+        String(repeating: "word ", count: 30) + String(repeating: " ", count: 90), String(repeating: "x", count: 100) + "   ",
+    ])
+    func foldsNoContinuationLineOfOnlyWhitespace(value: String) {
+        let lines = HeaderEncoder.field("Subject", value).components(separatedBy: "\r\n").dropLast()
+        for line in lines { #expect(line.contains { !$0.isWhitespace }) }
+        #expect(lines.joined(separator: "") == "Subject: " + value, "folding adds or removes nothing but CRLF")
     }
 
     @Test func carriesTheHeadersTheContractPromises() {

@@ -20,6 +20,8 @@ struct EndToEndTests {
         _ database: TestDatabase,
         configure: (inout Configuration) -> Void = { _ in },
         vault: IdentifierVault? = TestKeyring.vault,
+        logger: Logger = Logger(label: "kyc-reviewd-test"),
+        mailHealth: MailHealth = MailHealth(),
         _ body: () async throws -> Void
     ) async throws {
         var configuration = Configuration()
@@ -28,10 +30,9 @@ struct EndToEndTests {
         configuration.smtpURL = try TestServers.smtpURL()
         configuration.pollInterval = .seconds(30)  // so that only NOTIFY can wake the workers in time
         configure(&configuration)
-        let logger = Logger(label: "kyc-reviewd-test")
         let services: [any Service] = [
             CheckWorker(configuration: configuration, vault: vault, logger: logger),
-            try OutboxMailer(configuration: configuration, logger: logger),
+            try OutboxMailer(configuration: configuration, health: mailHealth, logger: logger),
         ]
         let group = ServiceGroup(services: services, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
