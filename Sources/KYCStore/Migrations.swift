@@ -69,6 +69,7 @@ public struct Migrator: Sendable {
             PackageResources._005_set_based_recording_sql,
             earlierChecksums: ["165d69390dd22a41a9374899bbbb72cf"]
         ),
+        Migration(7, "free_texts_and_policy_role", PackageResources._007_free_texts_and_policy_role_sql),
     ]
 
     /// Every function file, in the order they are applied: what a file's SQL-language functions or triggers

@@ -49,7 +49,7 @@ struct InjectionTests {
                    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM kyc.%I', c.relname), false, true, '')))[1]::text),
                    ',' ORDER BY c.relname) AS counts
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'kyc' AND c.relkind = 'r' AND c.relname <> 'audit_log'
+            WHERE n.nspname = 'kyc' AND c.relkind = 'r' AND c.relname NOT IN ('audit_log', 'free_texts')
             """
         ).single().decode("counts")
     }
@@ -92,10 +92,11 @@ struct InjectionTests {
             }
         }
         #expect(try self.schemaHash(database) == schemaBefore)
-        // Notes and retention changes add audit entries and one row each to what they change; nothing else moves.
+        // Notes and retention changes add audit entries (notes with their free text) and one row each to what
+        // they change; nothing else moves.
         let admin2 = try await database.connect()
         let notes = try await admin2.query(
-            "SELECT details ->> 'note' AS note FROM kyc.audit_log WHERE action = 'note' AND application_id = $1 ORDER BY id", [Int64(id)!]
+            "SELECT details ->> 'note' AS note FROM kyc.audit_trail WHERE action = 'note' AND application_id = $1 ORDER BY id", [Int64(id)!]
         ).map { try $0.decode("note", as: String.self) }
         #expect(notes == Self.hostile, "every note stored exactly as given")
         let retention = try await admin2.query(

@@ -170,7 +170,7 @@ struct ReviewerPathTests {
         try await Review().addNote(id, note: note, on: reviewer)
         try await Review().deny(id, reason: .other, note: note, message: "Please retry in daylight.", on: reviewer)
         let stored = try await reviewer.query(
-            "SELECT (SELECT note FROM kyc.decisions WHERE application_id = $1) AS decision_note, (SELECT details ->> 'note' FROM kyc.audit_log WHERE application_id = $1 AND action = 'note') AS audit_note",
+            "SELECT (SELECT note FROM kyc.decisions WHERE application_id = $1) AS decision_note, (SELECT details ->> 'note' FROM kyc.audit_trail WHERE application_id = $1 AND action = 'note') AS audit_note",
             [id]
         ).single()
         #expect(try stored.decode("decision_note", as: String.self) == note)
@@ -349,7 +349,9 @@ struct RoleMatrixTests {
         let versions = try await connection.query(
             "SELECT (details ->> 'version')::int AS version FROM kyc.audit_log WHERE action = 'migrated' ORDER BY 1"
         ).map { try $0.decode("version", as: Int.self) }
-        #expect(versions == Array(2...Migrator.latestVersion))
+        // Every version but the first, which runs before the audit trail exists (versions may have gaps while
+        // branches that take other numbers are apart).
+        #expect(versions == Migrator.migrations.map(\.version).filter { $0 >= 2 })
         await connection.close()
     }
 }

@@ -103,6 +103,21 @@ BEGIN
 END
 $$;
 
+-- Keeps a free text about an application or an account (a reviewer's note, a message to the applicant) in
+-- kyc.free_texts, for the audit trail to reference by id: the purge deletes it, the trail stays append-only
+-- (README, Personal data). Returns the text's id, NULL for no text. Not granted; the product's functions
+-- call it.
+CREATE FUNCTION kyc.keep_free_text(p_application_id bigint, p_account_id text, p_kind text, p_text text)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO kyc.free_texts (application_id, account_id, kind, text)
+    SELECT p_application_id, p_account_id, p_kind, p_text
+    WHERE p_text IS NOT NULL
+    RETURNING id
+$$;
+
 CREATE FUNCTION kyc.set_retention(p_outcome text, p_keep_for interval, p_note text) RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -142,7 +157,7 @@ BEGIN
     END IF;
     INSERT INTO kyc.audit_log (actor, action, account_id, details)
     VALUES (session_user, CASE WHEN p_hold THEN 'legal_hold_set' ELSE 'legal_hold_lifted' END, p_account_id,
-            jsonb_build_object('note', p_note));
+            jsonb_build_object('note_id', kyc.keep_free_text(NULL, p_account_id, 'note', p_note)));
 END
 $$;
 
@@ -172,9 +187,11 @@ $$;
 
 -- Erases the personal data of up to p_batch_size applications past retention (or, with p_dry_run, only
 -- counts all of them): names, date of birth, address, document number and MRZ, image references,
--- selfie, scores, email address, check evidence, free-text notes to and about the applicant. Kept: ids,
--- dates, statuses, outcomes, reason codes, countries, document type, the audit trail. An account whose
--- every application is erased loses its basic info too, and may confirm new basic info if it returns.
+-- selfie, scores, email address, check evidence, free-text notes to and about the applicant (in the
+-- decision, a proposal and kyc.free_texts, which the audit trail references). Kept: ids, dates, statuses,
+-- outcomes, reason codes, countries, document type, the audit trail's who, what and when. An account whose
+-- every application is erased loses its basic info and its own notes (unlock, legal hold) too, and may
+-- confirm new basic info if it returns; if it returns and is erased again, so is what it gave since.
 -- Safe beside the daemon (rows it holds are skipped), idempotent, audited per batch.
 CREATE FUNCTION kyc.purge_personal_data(p_batch_size integer, p_dry_run boolean)
 RETURNS TABLE (applications integer, accounts integer)
@@ -231,8 +248,10 @@ BEGIN
     UPDATE kyc.decisions SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END,
                              applicant_message = CASE WHEN applicant_message IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
-    UPDATE kyc.decision_proposals SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END
+    UPDATE kyc.decision_proposals SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END,
+                                      applicant_message = CASE WHEN applicant_message IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
+    DELETE FROM kyc.free_texts WHERE application_id = ANY (v_ids);
     UPDATE kyc.email_outbox SET recipient = NULL, last_reply = CASE WHEN last_reply IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
 
@@ -242,12 +261,13 @@ BEGIN
         -- Empty, and unlocked: if the applicant ever returns, their next submission confirms basic info anew.
         SET basic_info = '{}'::jsonb, basic_info_unlocked = true, personal_data_erased_at = now()
         WHERE c.account_id IN (SELECT a.account_id FROM kyc.applications a WHERE a.id = ANY (v_ids))
-          AND c.personal_data_erased_at IS NULL AND NOT c.legal_hold
+          AND NOT c.legal_hold
           AND NOT EXISTS (SELECT FROM kyc.applications o
                           WHERE o.account_id = c.account_id AND o.personal_data_erased_at IS NULL)
         RETURNING c.account_id
     )
     SELECT array_agg(account_id) INTO v_accounts FROM erased;
+    DELETE FROM kyc.free_texts WHERE account_id = ANY (v_accounts);
 
     INSERT INTO kyc.audit_log (actor, action, details)
     VALUES (session_user, 'personal_data_purged', jsonb_build_object(
@@ -301,9 +321,12 @@ BEGIN
         'emails', coalesce((
             SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id)
             FROM kyc.email_outbox e WHERE e.application_id = ANY (v_ids)), '[]'),
+        'free_texts', coalesce((
+            SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id)
+            FROM kyc.free_texts t WHERE t.account_id = p_account_id OR t.application_id = ANY (v_ids)), '[]'),
         'audit', coalesce((
             SELECT jsonb_agg(to_jsonb(l) ORDER BY l.id)
-            FROM kyc.audit_log l WHERE l.account_id = p_account_id OR l.application_id = ANY (v_ids)), '[]'))
+            FROM kyc.audit_trail l WHERE l.account_id = p_account_id OR l.application_id = ANY (v_ids)), '[]'))
     INTO v_export;
     RETURN v_export;
 END

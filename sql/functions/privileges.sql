@@ -18,5 +18,7 @@ GRANT SELECT (id, account_id, status, email, locale, document_type, issuing_coun
     ON kyc.applications TO kyc_reviewer;
 GRANT SELECT ON kyc.check_results, kyc.decisions, kyc.email_outbox, kyc.audit_log, kyc.reason_codes, kyc.accounts,
     kyc.schema_migrations, kyc.decision_proposals, kyc.policy_versions, kyc.retention_policy TO kyc_reviewer;
+-- The trail with its free texts (kyc.free_texts itself is the owner's): what a case's history shows.
+GRANT SELECT ON kyc.audit_trail TO kyc_reviewer;
 
 GRANT SELECT ON kyc.retention_policy TO kyc_privacy;
