@@ -65,6 +65,7 @@ struct InjectionTests {
         await admin.close()
         let reviewer = try database.conninfo(role: try await makeReviewer(in: database))
         let officer = try database.conninfo(role: try await makePrivacyOfficer(in: database))
+        let administrator = try database.conninfo(role: try await makePolicyAdministrator(in: database))
         let schemaBefore = try self.schemaHash(database)
         let rowsBefore = try await self.rowCounts(database)
 
@@ -79,7 +80,7 @@ struct InjectionTests {
                 (["reject-proposal", id, "--note", value], reviewer),
                 (["unlock-basic-info", value, "--note", value], reviewer),
                 (["report", "--since", value], reviewer),
-                (["policy", "set", value, "1", "--note", value], reviewer),
+                (["policy", "set", value, "1", "--note", value], administrator),
                 (["legal-hold", value, "--set", "--note", value], officer),
                 (["retention", "set", "--approved-days", "1", "--note", value], officer),
                 (["export-subject", value], officer),

@@ -517,3 +517,49 @@ struct FreeTextPurgeTests {
         await officer.close()
     }
 }
+
+@Suite(.enabled(if: TestServers.enabled))
+struct ReplayAccessTests {
+    @Test func onlyAPolicyAdministratorReadsAReplayPageAndEachPageIsAuditedWithItsIdsAndWindow() async throws {
+        let database = try await TestServers.freshDatabase()
+        let first = try await submit(Canary().document(), to: database)
+        let second = try await submit(Canary().document(), to: database)
+        try await decideAll(database, verdict: .approve)
+        let since = Date(timeIntervalSince1970: 1_700_000_000)
+        let until = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.up) * 60 + 3600)
+
+        for role in [try await makeReviewer(in: database), try await makePrivacyOfficer(in: database), "kyc_daemon", "kyc_reporter"] {
+            let connection = try await database.connect(role: role)
+            do {
+                try await connection.query("SELECT id FROM kyc.replay_page($1, $2, 0, 10)", [since, until])
+                Issue.record("\(role) read a replay page")
+            } catch {
+                #expect(error.sqlState == "42501", "\(role)")
+            }
+            await connection.close()
+        }
+
+        let name = try await makePolicyAdministrator(in: database)
+        let administrator = try await database.connect(role: name)
+        let page = try await ReplaySource(vault: TestKeyring.vault).page(since: since, until: until, after: 0, limit: 10, on: administrator)
+        #expect(page.map(\.claimed.id) == [first, second])
+        await administrator.close()
+
+        let owner = try await database.connect()
+        let audit = try await owner.query(
+            """
+            SELECT actor, details -> 'application_ids' = to_jsonb(ARRAY[$1::bigint, $2::bigint]) AS ids,
+                   (details ->> 'since')::timestamptz = $3 AS since, (details ->> 'until')::timestamptz = $4 AS until
+            FROM kyc.audit_log WHERE action = 'replay_read'
+            """,
+            [first, second, since, until]
+        )
+        #expect(audit.count == 1, "one page handed out, one entry")
+        let entry = try #require(audit.first)
+        #expect(try entry.decode("actor", as: String.self) == name)
+        #expect(try entry.decode("ids", as: Bool.self))
+        #expect(try entry.decode("since", as: Bool.self))
+        #expect(try entry.decode("until", as: Bool.self))
+        await owner.close()
+    }
+}

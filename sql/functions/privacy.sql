@@ -71,7 +71,8 @@ $$;
 
 -- A page of automatically checked applications for a policy replay (which reads, never writes): what the
 -- checks saw, the identifiers sealed (opened by the caller with the keyring) or still awaiting their seal.
--- Erased applications have nothing left to check. Each page handed out is in the audit trail.
+-- Erased applications have nothing left to check. For policy administrators (kyc_policy) only: each page
+-- handed out is in the audit trail with the window asked for and the ids of the applications it held.
 CREATE FUNCTION kyc.replay_page(p_since timestamptz, p_until timestamptz, p_after bigint, p_limit integer)
 RETURNS TABLE (id bigint, payload jsonb, submitted_at timestamptz, session_started_at timestamptz,
                automated_verdict text, duplicate_documents integer, earlier_submissions timestamptz[],
@@ -80,26 +81,30 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_count integer;
 BEGIN
-    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_policy_administrator();
+    -- One statement, so the ids audited are exactly the rows handed out.
     RETURN QUERY
-    SELECT a.id, a.payload, a.submitted_at, a.session_started_at, a.automated_verdict,
-           coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
-           a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
-    FROM kyc.applications a
-    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.submitted_at) h
-    LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
-    WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
-      AND a.id > p_after AND a.personal_data_erased_at IS NULL
-    ORDER BY a.id
-    LIMIT p_limit;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count > 0 THEN
+    WITH page AS (
+        SELECT a.id AS page_id, a.payload, a.submitted_at, a.session_started_at, a.automated_verdict,
+               coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
+               a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
+        FROM kyc.applications a
+        CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.submitted_at) h
+        LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
+        WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
+          AND a.id > p_after AND a.personal_data_erased_at IS NULL
+        ORDER BY a.id
+        LIMIT p_limit
+    ), audited AS (
         INSERT INTO kyc.audit_log (actor, action, details)
-        VALUES (session_user, 'replay_read', jsonb_build_object('applications', v_count, 'after_id', p_after));
-    END IF;
+        SELECT session_user, 'replay_read', jsonb_build_object(
+                   'applications', count(*), 'application_ids', jsonb_agg(p.page_id ORDER BY p.page_id),
+                   'since', p_since, 'until', p_until, 'after_id', p_after)
+        FROM page p
+        HAVING count(*) > 0
+    )
+    SELECT * FROM page p ORDER BY p.page_id;
 END
 $$;
 
@@ -348,7 +353,7 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.seal_identifiers(jsonb) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.identifiers_to_rotate(integer, bigint, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.key_usage() TO kyc_daemon, kyc_privacy;
-GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer) TO kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.retention() TO kyc_privacy, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.set_retention(text, interval, text) TO kyc_privacy;
 GRANT EXECUTE ON FUNCTION kyc.set_legal_hold(text, boolean, text) TO kyc_privacy;

@@ -102,3 +102,18 @@ BEGIN
     END IF;
 END
 $move$;
+
+-- Policy administrators: publish the policy and run replays (which read sealed identifiers). A group role;
+-- people log in as their own roles that are members. Roles are cluster-wide: create it only when missing.
+DO $role$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'kyc_policy') THEN
+        BEGIN
+            CREATE ROLE kyc_policy NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
+    END IF;
+END
+$role$;
+GRANT USAGE ON SCHEMA kyc TO kyc_policy;
