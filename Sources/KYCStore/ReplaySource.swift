@@ -31,7 +31,7 @@ public struct ReplaySource: Sendable {
         do {
             let rows = try await connection.query(
                 """
-                SELECT id, payload::text AS payload, submitted_at, session_started_at, automated_verdict,
+                SELECT id, payload::text AS payload, submitted_at, received_at, session_started_at, automated_verdict,
                        duplicate_documents, earlier_submissions::text AS earlier_submissions,
                        recent_denials::text AS recent_denials, key_version, sealed, document_number, mrz
                 FROM kyc.replay_page($1, $2, $3, $4)

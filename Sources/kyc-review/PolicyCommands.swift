@@ -11,7 +11,8 @@ struct PolicyCommand: AsyncParsableCommand {
         abstract: "Show, change, import and replay the policy the checks and reviewers apply.",
         discussion: """
             The policy is versioned data: each change publishes a new version, audited with who and why, which \
-            the running daemon applies from its next batch. Changing it takes the database owner's role.
+            the running daemon applies from its next batch. Changing and replaying it takes a member of \
+            kyc_policy (or the database owner, for changes).
             """,
         subcommands: [Show.self, Set.self, Import.self, Replay.self]
     )

@@ -49,7 +49,7 @@ struct InjectionTests {
                    (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM kyc.%I', c.relname), false, true, '')))[1]::text),
                    ',' ORDER BY c.relname) AS counts
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = 'kyc' AND c.relkind = 'r' AND c.relname <> 'audit_log'
+            WHERE n.nspname = 'kyc' AND c.relkind = 'r' AND c.relname NOT IN ('audit_log', 'free_texts')
             """
         ).single().decode("counts")
     }
@@ -65,6 +65,7 @@ struct InjectionTests {
         await admin.close()
         let reviewer = try database.conninfo(role: try await makeReviewer(in: database))
         let officer = try database.conninfo(role: try await makePrivacyOfficer(in: database))
+        let administrator = try database.conninfo(role: try await makePolicyAdministrator(in: database))
         let schemaBefore = try self.schemaHash(database)
         let rowsBefore = try await self.rowCounts(database)
 
@@ -79,7 +80,7 @@ struct InjectionTests {
                 (["reject-proposal", id, "--note", value], reviewer),
                 (["unlock-basic-info", value, "--note", value], reviewer),
                 (["report", "--since", value], reviewer),
-                (["policy", "set", value, "1", "--note", value], reviewer),
+                (["policy", "set", value, "1", "--note", value], administrator),
                 (["legal-hold", value, "--set", "--note", value], officer),
                 (["retention", "set", "--approved-days", "1", "--note", value], officer),
                 (["export-subject", value], officer),
@@ -92,10 +93,11 @@ struct InjectionTests {
             }
         }
         #expect(try self.schemaHash(database) == schemaBefore)
-        // Notes and retention changes add audit entries and one row each to what they change; nothing else moves.
+        // Notes and retention changes add audit entries (notes with their free text) and one row each to what
+        // they change; nothing else moves.
         let admin2 = try await database.connect()
         let notes = try await admin2.query(
-            "SELECT details ->> 'note' AS note FROM kyc.audit_log WHERE action = 'note' AND application_id = $1 ORDER BY id", [Int64(id)!]
+            "SELECT details ->> 'note' AS note FROM kyc.audit_trail WHERE action = 'note' AND application_id = $1 ORDER BY id", [Int64(id)!]
         ).map { try $0.decode("note", as: String.self) }
         #expect(notes == Self.hostile, "every note stored exactly as given")
         let retention = try await admin2.query(

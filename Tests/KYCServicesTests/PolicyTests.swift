@@ -32,7 +32,9 @@ struct PolicyTests {
             }
             #expect(status == "approved")
             let stricter = try Policy().setting("face_match.pass_from", to: "0.98")
-            let version = try await PolicyStore().publish(stricter, note: "test: stricter face match", on: owner)
+            let administrator = try await database.connect(role: try await makePolicyAdministrator(in: database))
+            let version = try await PolicyStore().publish(stricter, note: "test: stricter face match", on: administrator)
+            await administrator.close()
             #expect(version == 2)
             let second = try await EndToEndTests().submit(Fixtures.ownLicence("POLICY2"), to: database)
             for _ in 0..<100 where status != "in_review" {
@@ -69,17 +71,19 @@ struct PolicyTests {
             }
             await owner.close()
         }
-        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let administrator = try await database.connect(role: try await makePolicyAdministrator(in: database))
         let since = Date(timeIntervalSince1970: 1_795_600_000)
-        let unchanged = try await PolicyReplay(candidate: Policy(), vault: TestKeyring.vault).run(since: since, until: Date.distantFuture, on: reviewer)
+        let unchanged = try await PolicyReplay(candidate: Policy(), vault: TestKeyring.vault).run(since: since, until: Date.distantFuture, on: administrator)
         #expect(unchanged.replayed == 3)
         #expect(unchanged.changed == 0)
         let stricter = try await PolicyReplay(candidate: try Policy().setting("face_match.pass_from", to: "0.98"), vault: TestKeyring.vault)
-            .run(since: since, until: Date.distantFuture, on: reviewer)
+            .run(since: since, until: Date.distantFuture, on: administrator)
         #expect(stricter.changes == [ReplaySummary.Transition(from: "approved", to: "in_review"): 1])
         // Replay writes nothing.
-        let decisions = try await reviewer.query("SELECT count(*) AS n FROM kyc.decisions").single().decode("n", as: Int.self)
+        await administrator.close()
+        let owner = try await database.connect()
+        let decisions = try await owner.query("SELECT count(*) AS n FROM kyc.decisions").single().decode("n", as: Int.self)
         #expect(decisions == 2)
-        await reviewer.close()
+        await owner.close()
     }
 }

@@ -398,12 +398,12 @@ struct SubjectExportTests {
             """
             SELECT table_name, array_agg(column_name::text ORDER BY column_name)::text AS columns
             FROM information_schema.columns
-            WHERE table_schema = 'kyc' AND table_name IN ('accounts', 'applications', 'check_results', 'decisions', 'email_outbox', 'audit_log')
+            WHERE table_schema = 'kyc' AND table_name IN ('accounts', 'applications', 'check_results', 'decisions', 'email_outbox', 'audit_log', 'free_texts')
             GROUP BY table_name
             """
         )
         let sections = ["accounts": "account", "applications": "applications", "check_results": "check_results",
-                        "decisions": "decisions", "email_outbox": "emails", "audit_log": "audit"]
+                        "decisions": "decisions", "email_outbox": "emails", "audit_log": "audit", "free_texts": "free_texts"]
         for row in columns {
             let table: String = try row.decode("table_name")
             let names = Set(try row.decode("columns", as: String.self).dropFirst().dropLast().split(separator: ",").map(String.init))
@@ -412,12 +412,160 @@ struct SubjectExportTests {
             let keys = Set(try #require(first, "\(table) is exported").keys)
             #expect(names.isSubset(of: keys), "\(table): \(names.subtracting(keys)) missing")
         }
-        #expect((export["audit"] as! [[String: Any]]).contains { $0["action"] as? String == "note" })
+        #expect((export["audit"] as! [[String: Any]]).contains {
+            $0["action"] as? String == "note" && ($0["details"] as? [String: Any])?["note"] as? String == "asked for a clearer selfie"
+        })
         let audited = try await owner.query(
             "SELECT count(*) AS n FROM kyc.audit_log WHERE action = 'subject_exported' AND account_id = $1", [account]
         ).single().decode("n", as: Int.self)
         #expect(audited == 1)
         await owner.close()
         await officer.close()
+    }
+}
+
+/// Everything the database holds, as `pg_dump --data-only` writes it.
+func dataDump(of database: TestDatabase) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["pg_dump", "--data-only", "--dbname", try database.conninfo()]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw DumpFailed(status: process.terminationStatus) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The tables whose rows in a data-only dump hold `text` (the dump's `COPY kyc.table ...` sections).
+func tables(in dump: String, holding text: String) -> [String] {
+    var table = ""
+    var found: [String] = []
+    for line in dump.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasPrefix("COPY ") {
+            table = String(line.split(separator: " ")[1])
+        } else if line.contains(text) && found.last != table {
+            found.append(table)
+        }
+    }
+    return found
+}
+
+struct DumpFailed: Error {
+    let status: Int32
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct FreeTextPurgeTests {
+    /// CONTRACT §8: notes, messages to the applicant, proposals' and rejections' notes, and the account's own
+    /// notes (unlock, legal hold) all go with the purge; the audit trail keeps who did what and when.
+    @Test func afterAPurgeNoNoteOrMessageAboutTheApplicationRemainsAnywhereInTheDatabase() async throws {
+        let database = try await TestServers.freshDatabase()
+        let canary = "CNRTEXT" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).uppercased()
+        let kept = "CNRKEPT" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).uppercased()
+        try await setPolicy("four_eyes.reasons", "[\"other\"]", in: database)
+        let person = Canary()
+        let account = "acct-text-" + UUID().uuidString.prefix(6).lowercased()
+        let aliceName = try await makeReviewer(in: database)
+        let bobName = try await makeReviewer(in: database)
+        let alice = try await database.connect(role: aliceName)
+        let bob = try await database.connect(role: bobName)
+        let officer = try await database.connect(role: try await makePrivacyOfficer(in: database))
+
+        // A denial under four-eyes: a note, a proposal rejected, a second proposal confirmed.
+        let first = try await submit(person.document(account: account), to: database)
+        try await decideAll(database, verdict: .review)
+        try await Review().addNote(first, note: "\(canary) note", on: alice)
+        #expect(try await Review().deny(first, reason: .other, note: "\(canary) proposed", message: "\(canary) message", on: alice) == .proposed)
+        try await Review().rejectProposal(first, note: "\(canary) rejected", on: bob)
+        #expect(try await Review().deny(first, reason: .other, note: "\(canary) decided", message: "\(canary) retry", on: alice) == .proposed)
+        try await Review().confirmProposal(first, on: bob)
+        // The account's second case, approved with a note and a message, and the account's own notes.
+        let second = try await submit(person.document(account: account), to: database)
+        try await decideAll(database, verdict: .review)
+        try await Review().unlockBasicInfo(account: account, note: "\(canary) unlocked", on: alice)
+        try await Review().approve(second, note: "\(canary) approved", message: "\(canary) welcome", on: alice)
+        try await PersonalData().setLegalHold(account: account, held: true, note: "\(canary) held", on: officer)
+        try await PersonalData().setLegalHold(account: account, held: false, note: "\(canary) lifted", on: officer)
+        // Another account, on legal hold: its texts stay.
+        let heldAccount = "acct-kept-" + UUID().uuidString.prefix(6).lowercased()
+        let other = try await submit(Canary().document(account: heldAccount), to: database)
+        try await decideAll(database, verdict: .review)
+        try await Review().approve(other, note: "\(kept) approved", on: alice)
+        try await PersonalData().setLegalHold(account: heldAccount, held: true, note: "\(kept) held", on: officer)
+        let owner = try await database.connect()
+        try await owner.execute("UPDATE kyc.email_outbox SET status = 'sent', sent_at = now()")
+
+        let before = try dataDump(of: database)
+        #expect(before.components(separatedBy: canary).count - 1 >= 12, "the search finds the texts while they are kept")
+        try await PersonalData().setRetention(outcome: "approved", days: 0, note: "test: expire now", on: officer)
+        try await PersonalData().setRetention(outcome: "denied", days: 0, note: "test: expire now", on: officer)
+        #expect(try await PersonalData().purge(dryRun: false, on: officer).applications == 2)
+
+        let after = try dataDump(of: database)
+        #expect(tables(in: after, holding: canary).isEmpty, "free text left after the purge")
+        #expect(after.components(separatedBy: kept).count - 1 >= 2, "the held account's texts stay")
+        // The trail still says who did what, and when; the text reads as erased.
+        let trail = try await owner.query(
+            """
+            SELECT actor, action, details ->> 'note' AS note FROM kyc.audit_trail
+            WHERE application_id = $1 AND action IN ('note', 'proposed', 'proposal_rejected', 'decided') ORDER BY id
+            """,
+            [first]
+        ).map { (try $0.decode("actor", as: String.self), try $0.decode("action", as: String.self), try $0.decode("note", as: String.self)) }
+        #expect(trail.map(\.0) == [aliceName, aliceName, bobName, aliceName, bobName])
+        #expect(trail.map(\.1) == ["note", "proposed", "proposal_rejected", "proposed", "decided"])
+        #expect(trail.allSatisfy { $0.2 == "(erased)" })
+        await owner.close()
+        await alice.close()
+        await bob.close()
+        await officer.close()
+    }
+}
+
+@Suite(.enabled(if: TestServers.enabled))
+struct ReplayAccessTests {
+    @Test func onlyAPolicyAdministratorReadsAReplayPageAndEachPageIsAuditedWithItsIdsAndWindow() async throws {
+        let database = try await TestServers.freshDatabase()
+        let first = try await submit(Canary().document(), to: database)
+        let second = try await submit(Canary().document(), to: database)
+        try await decideAll(database, verdict: .approve)
+        let since = Date(timeIntervalSince1970: 1_700_000_000)
+        let until = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.up) * 60 + 3600)
+
+        for role in [try await makeReviewer(in: database), try await makePrivacyOfficer(in: database), "kyc_daemon", "kyc_reporter"] {
+            let connection = try await database.connect(role: role)
+            do {
+                try await connection.query("SELECT id FROM kyc.replay_page($1, $2, 0, 10)", [since, until])
+                Issue.record("\(role) read a replay page")
+            } catch {
+                #expect(error.sqlState == "42501", "\(role)")
+            }
+            await connection.close()
+        }
+
+        let name = try await makePolicyAdministrator(in: database)
+        let administrator = try await database.connect(role: name)
+        let page = try await ReplaySource(vault: TestKeyring.vault).page(since: since, until: until, after: 0, limit: 10, on: administrator)
+        #expect(page.map(\.claimed.id) == [first, second])
+        await administrator.close()
+
+        let owner = try await database.connect()
+        let audit = try await owner.query(
+            """
+            SELECT actor, details -> 'application_ids' = to_jsonb(ARRAY[$1::bigint, $2::bigint]) AS ids,
+                   (details ->> 'since')::timestamptz = $3 AS since, (details ->> 'until')::timestamptz = $4 AS until
+            FROM kyc.audit_log WHERE action = 'replay_read'
+            """,
+            [first, second, since, until]
+        )
+        #expect(audit.count == 1, "one page handed out, one entry")
+        let entry = try #require(audit.first)
+        #expect(try entry.decode("actor", as: String.self) == name)
+        #expect(try entry.decode("ids", as: Bool.self))
+        #expect(try entry.decode("since", as: Bool.self))
+        #expect(try entry.decode("until", as: Bool.self))
+        await owner.close()
     }
 }

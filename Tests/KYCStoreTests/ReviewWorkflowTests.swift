@@ -170,7 +170,7 @@ struct ReviewerPathTests {
         try await Review().addNote(id, note: note, on: reviewer)
         try await Review().deny(id, reason: .other, note: note, message: "Please retry in daylight.", on: reviewer)
         let stored = try await reviewer.query(
-            "SELECT (SELECT note FROM kyc.decisions WHERE application_id = $1) AS decision_note, (SELECT details ->> 'note' FROM kyc.audit_log WHERE application_id = $1 AND action = 'note') AS audit_note",
+            "SELECT (SELECT note FROM kyc.decisions WHERE application_id = $1) AS decision_note, (SELECT details ->> 'note' FROM kyc.audit_trail WHERE application_id = $1 AND action = 'note') AS audit_note",
             [id]
         ).single()
         #expect(try stored.decode("decision_note", as: String.self) == note)
@@ -235,6 +235,7 @@ struct RoleMatrixTests {
         ],
         "kyc_reporter": [],
         "kyc_privacy": ["retention_policy"],
+        "kyc_policy": ["policy_versions"],
     ]
 
     @Test func everyRoleHasExactlyTheExpectedPrivilegesOnEveryTable() async throws {
@@ -246,7 +247,7 @@ struct RoleMatrixTests {
                    has_table_privilege(r.oid, c.oid, p.privilege) AS granted
             FROM pg_roles r, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
                  unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
-            WHERE r.rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy')
+            WHERE r.rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy', 'kyc_policy')
               AND n.nspname = 'kyc' AND c.relkind = 'r'
             """
         )
@@ -273,7 +274,7 @@ struct RoleMatrixTests {
         let unreadable = Set(try rows.filter { !(try $0.decode("readable", as: Bool.self)) }.map { try $0.decode("column", as: String.self) })
         #expect(unreadable == ["sealed_identifiers", "document_fingerprint", "document_number"])
         let staging = try await connection.query(
-            "SELECT has_table_privilege(r, 'kyc.identifiers_awaiting_seal', 'SELECT') AS granted FROM unnest(ARRAY['kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy']) r"
+            "SELECT has_table_privilege(r, 'kyc.identifiers_awaiting_seal', 'SELECT') AS granted FROM unnest(ARRAY['kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy', 'kyc_policy']) r"
         )
         #expect(try staging.allSatisfy { !(try $0.decode("granted", as: Bool.self)) })
         await connection.close()
@@ -281,7 +282,7 @@ struct RoleMatrixTests {
 
     /// Not only the catalogue: each role actually tries INSERT, UPDATE, DELETE and TRUNCATE on every table
     /// and is refused by PostgreSQL's privilege check (42501), with nothing changed.
-    @Test(arguments: ["kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "kyc_privacy"])
+    @Test(arguments: ["kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "kyc_privacy", "kyc_policy"])
     func everyWriteVerbOnEveryTableIsRefusedAs(role: String) async throws {
         let database = try await TestServers.freshDatabase()
         _ = try await submit(Fixtures.validSubmission(), to: database)
@@ -300,7 +301,12 @@ struct RoleMatrixTests {
         let rows = "SELECT (SELECT count(*) FROM kyc.applications) + (SELECT count(*) FROM kyc.accounts) + (SELECT count(*) FROM kyc.audit_log) + (SELECT count(*) FROM kyc.identifiers_awaiting_seal) AS writes"
         let before = try await admin.query(SQL(embedded: Array(rows.utf8))).single().decode("writes", as: Int64.self)
         #expect(before >= 4)
-        let member = role == "kyc_reviewer" ? try await makeReviewer(in: database) : role
+        let member = switch role {
+        case "kyc_reviewer": try await makeReviewer(in: database)
+        // A group role without LOGIN: its members log in.
+        case "kyc_policy": try await makePolicyAdministrator(in: database)
+        default: role
+        }
         let connection = try await database.connect(role: member)
         var tried = 0
         for (table, column) in tables {
@@ -327,11 +333,11 @@ struct RoleMatrixTests {
         await admin.close()
     }
 
-    @Test(arguments: ["kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "kyc_privacy", "postgres"])
+    @Test(arguments: ["kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "kyc_privacy", "kyc_policy", "postgres"])
     func tamperingWithTheAuditTrailFailsAs(role: String) async throws {
         let database = try await TestServers.freshDatabase()
         _ = try await submit(Fixtures.validSubmission(), to: database)
-        let connection = try await database.connect(role: role)
+        let connection = try await database.connect(role: role == "kyc_policy" ? try await makePolicyAdministrator(in: database) : role)
         for statement: SQL in [
             "UPDATE kyc.audit_log SET actor = 'someone else'", "DELETE FROM kyc.audit_log", "TRUNCATE kyc.audit_log",
         ] {
@@ -349,7 +355,9 @@ struct RoleMatrixTests {
         let versions = try await connection.query(
             "SELECT (details ->> 'version')::int AS version FROM kyc.audit_log WHERE action = 'migrated' ORDER BY 1"
         ).map { try $0.decode("version", as: Int.self) }
-        #expect(versions == Array(2...Migrator.latestVersion))
+        // Every version but the first, which runs before the audit trail exists (versions may have gaps while
+        // branches that take other numbers are apart).
+        #expect(versions == Migrator.migrations.map(\.version).filter { $0 >= 2 })
         await connection.close()
     }
 }

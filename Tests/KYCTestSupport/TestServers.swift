@@ -87,6 +87,12 @@ public func makePrivacyOfficer(in database: TestDatabase) async throws -> String
     try await makeMember(of: "kyc_privacy", prefix: "privacy", in: database)
 }
 
+/// Creates a login role that is a policy administrator (kyc_policy: publishes and replays the policy), unique
+/// per test.
+public func makePolicyAdministrator(in database: TestDatabase) async throws -> String {
+    try await makeMember(of: "kyc_policy", prefix: "policy", in: database)
+}
+
 func makeMember(of group: StaticString, prefix: StaticString, in database: TestDatabase) async throws -> String {
     let name = "\(prefix)_" + UUID().uuidString.prefix(8).lowercased()
     let admin = try await database.connect()

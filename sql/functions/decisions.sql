@@ -135,16 +135,29 @@ BEGIN
     JOIN kyc.applications a ON a.id = d.application_id
     ORDER BY d.application_id;
 
+    -- The note and the applicant's message stay out of the append-only trail, which references them, so
+    -- that the purge can erase them (kyc.keep_free_text).
+    WITH d AS (
+        SELECT * FROM jsonb_to_recordset(p_decisions)
+                      AS d(application_id bigint, outcome text, reason_code text, decided_by text, note text,
+                           applicant_message text, confirmed_by text)
+    ), texts AS (
+        INSERT INTO kyc.free_texts (application_id, kind, text)
+        SELECT d.application_id, t.kind, t.text
+        FROM d CROSS JOIN LATERAL (VALUES ('note', d.note), ('applicant_message', d.applicant_message)) AS t(kind, text)
+        WHERE t.text IS NOT NULL
+        RETURNING id, application_id, kind
+    )
     INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
     SELECT coalesce(d.confirmed_by, d.decided_by), 'decided', d.application_id, a.account_id,
            jsonb_strip_nulls(jsonb_build_object('outcome', d.outcome, 'reason_code', d.reason_code,
-                                                'note', d.note, 'applicant_message', d.applicant_message,
+                                                'note_id', n.id, 'applicant_message_id', m.id,
                                                 'proposed_by', CASE WHEN d.confirmed_by IS NOT NULL
                                                                     THEN d.decided_by END))
-    FROM jsonb_to_recordset(p_decisions)
-         AS d(application_id bigint, outcome text, reason_code text, decided_by text, note text,
-              applicant_message text, confirmed_by text)
+    FROM d
     JOIN kyc.applications a ON a.id = d.application_id
+    LEFT JOIN texts n ON n.application_id = d.application_id AND n.kind = 'note'
+    LEFT JOIN texts m ON m.application_id = d.application_id AND m.kind = 'applicant_message'
     ORDER BY d.application_id;
 
     -- One wake-up per transaction, however many decisions it holds: PostgreSQL folds identical

@@ -7,10 +7,24 @@ AS $$
     SELECT * FROM kyc.policy_versions ORDER BY version DESC LIMIT 1
 $$;
 
+-- Policy administrators (kyc_policy) publish the policy and replay it; nobody else, reviewers and the
+-- daemon included.
+CREATE FUNCTION kyc.require_policy_administrator() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_has_role(session_user, 'kyc_policy', 'MEMBER') THEN
+        RAISE EXCEPTION 'not permitted: % is not a policy administrator', session_user USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+
 -- Publishes a new policy version (validated by kyc-review before it comes here); audited with who and
--- why. For the database owner (operators), not for reviewers or the daemon.
+-- why. For policy administrators (kyc_policy) and the database owner, not for reviewers or the daemon.
 CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text) RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -45,4 +59,5 @@ END
 $$;
 
 -- Who may call what.
-GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer, kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text) TO kyc_policy;

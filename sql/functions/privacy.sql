@@ -73,36 +73,56 @@ $$;
 
 -- A page of automatically checked applications for a policy replay (which reads, never writes): what the
 -- checks saw, the identifiers sealed (opened by the caller with the keyring) or still awaiting their seal.
--- Erased applications have nothing left to check. Each page handed out is in the audit trail.
+-- Erased applications have nothing left to check. For policy administrators (kyc_policy) only: each page
+-- handed out is in the audit trail with the window asked for and the ids of the applications it held.
 CREATE FUNCTION kyc.replay_page(p_since timestamptz, p_until timestamptz, p_after bigint, p_limit integer)
-RETURNS TABLE (id bigint, payload jsonb, submitted_at timestamptz, session_started_at timestamptz,
-               automated_verdict text, duplicate_documents integer, earlier_submissions timestamptz[],
+RETURNS TABLE (id bigint, payload jsonb, submitted_at timestamptz, received_at timestamptz,
+               session_started_at timestamptz, automated_verdict text, duplicate_documents integer, earlier_submissions timestamptz[],
                recent_denials timestamptz[], key_version integer, sealed text, document_number text, mrz text)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_count integer;
 BEGIN
-    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_policy_administrator();
+    -- One statement, so the ids audited are exactly the rows handed out.
     RETURN QUERY
-    SELECT a.id, a.payload, a.submitted_at, a.session_started_at, a.automated_verdict,
-           coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
-           a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
-    FROM kyc.applications a
-    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
-    LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
-    WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
-      AND a.id > p_after AND a.personal_data_erased_at IS NULL
-    ORDER BY a.id
-    LIMIT p_limit;
-    GET DIAGNOSTICS v_count = ROW_COUNT;
-    IF v_count > 0 THEN
+    WITH page AS (
+        SELECT a.id AS page_id, a.payload, a.submitted_at, a.received_at, a.session_started_at, a.automated_verdict,
+               coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
+               a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
+        FROM kyc.applications a
+        CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
+        LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
+        WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
+          AND a.id > p_after AND a.personal_data_erased_at IS NULL
+        ORDER BY a.id
+        LIMIT p_limit
+    ), audited AS (
         INSERT INTO kyc.audit_log (actor, action, details)
-        VALUES (session_user, 'replay_read', jsonb_build_object('applications', v_count, 'after_id', p_after));
-    END IF;
+        SELECT session_user, 'replay_read', jsonb_build_object(
+                   'applications', count(*), 'application_ids', jsonb_agg(p.page_id ORDER BY p.page_id),
+                   'since', p_since, 'until', p_until, 'after_id', p_after)
+        FROM page p
+        HAVING count(*) > 0
+    )
+    SELECT * FROM page p ORDER BY p.page_id;
 END
+$$;
+
+-- Keeps a free text about an application or an account (a reviewer's note, a message to the applicant) in
+-- kyc.free_texts, for the audit trail to reference by id: the purge deletes it, the trail stays append-only
+-- (README, Personal data). Returns the text's id, NULL for no text. Not granted; the product's functions
+-- call it.
+CREATE FUNCTION kyc.keep_free_text(p_application_id bigint, p_account_id text, p_kind text, p_text text)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO kyc.free_texts (application_id, account_id, kind, text)
+    SELECT p_application_id, p_account_id, p_kind, p_text
+    WHERE p_text IS NOT NULL
+    RETURNING id
 $$;
 
 CREATE FUNCTION kyc.set_retention(p_outcome text, p_keep_for interval, p_note text) RETURNS void
@@ -144,7 +164,7 @@ BEGIN
     END IF;
     INSERT INTO kyc.audit_log (actor, action, account_id, details)
     VALUES (session_user, CASE WHEN p_hold THEN 'legal_hold_set' ELSE 'legal_hold_lifted' END, p_account_id,
-            jsonb_build_object('note', p_note));
+            jsonb_build_object('note_id', kyc.keep_free_text(NULL, p_account_id, 'note', p_note)));
 END
 $$;
 
@@ -174,9 +194,11 @@ $$;
 
 -- Erases the personal data of up to p_batch_size applications past retention (or, with p_dry_run, only
 -- counts all of them): names, date of birth, address, document number and MRZ, image references,
--- selfie, scores, email address, check evidence, free-text notes to and about the applicant. Kept: ids,
--- dates, statuses, outcomes, reason codes, countries, document type, the audit trail. An account whose
--- every application is erased loses its basic info too, and may confirm new basic info if it returns.
+-- selfie, scores, email address, check evidence, free-text notes to and about the applicant (in the
+-- decision, a proposal and kyc.free_texts, which the audit trail references). Kept: ids, dates, statuses,
+-- outcomes, reason codes, countries, document type, the audit trail's who, what and when. An account whose
+-- every application is erased loses its basic info and its own notes (unlock, legal hold) too, and may
+-- confirm new basic info if it returns; if it returns and is erased again, so is what it gave since.
 -- Safe beside the daemon (rows it holds are skipped), idempotent, audited per batch.
 CREATE FUNCTION kyc.purge_personal_data(p_batch_size integer, p_dry_run boolean)
 RETURNS TABLE (applications integer, accounts integer)
@@ -233,8 +255,10 @@ BEGIN
     UPDATE kyc.decisions SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END,
                              applicant_message = CASE WHEN applicant_message IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
-    UPDATE kyc.decision_proposals SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END
+    UPDATE kyc.decision_proposals SET note = CASE WHEN note IS NOT NULL THEN '(erased)' END,
+                                      applicant_message = CASE WHEN applicant_message IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
+    DELETE FROM kyc.free_texts WHERE application_id = ANY (v_ids);
     UPDATE kyc.email_outbox SET recipient = NULL, last_reply = CASE WHEN last_reply IS NOT NULL THEN '(erased)' END
     WHERE application_id = ANY (v_ids);
 
@@ -244,12 +268,13 @@ BEGIN
         -- Empty, and unlocked: if the applicant ever returns, their next submission confirms basic info anew.
         SET basic_info = '{}'::jsonb, basic_info_unlocked = true, personal_data_erased_at = now()
         WHERE c.account_id IN (SELECT a.account_id FROM kyc.applications a WHERE a.id = ANY (v_ids))
-          AND c.personal_data_erased_at IS NULL AND NOT c.legal_hold
+          AND NOT c.legal_hold
           AND NOT EXISTS (SELECT FROM kyc.applications o
                           WHERE o.account_id = c.account_id AND o.personal_data_erased_at IS NULL)
         RETURNING c.account_id
     )
     SELECT array_agg(account_id) INTO v_accounts FROM erased;
+    DELETE FROM kyc.free_texts WHERE account_id = ANY (v_accounts);
 
     INSERT INTO kyc.audit_log (actor, action, details)
     VALUES (session_user, 'personal_data_purged', jsonb_build_object(
@@ -303,9 +328,12 @@ BEGIN
         'emails', coalesce((
             SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id)
             FROM kyc.email_outbox e WHERE e.application_id = ANY (v_ids)), '[]'),
+        'free_texts', coalesce((
+            SELECT jsonb_agg(to_jsonb(t) ORDER BY t.id)
+            FROM kyc.free_texts t WHERE t.account_id = p_account_id OR t.application_id = ANY (v_ids)), '[]'),
         'audit', coalesce((
             SELECT jsonb_agg(to_jsonb(l) ORDER BY l.id)
-            FROM kyc.audit_log l WHERE l.account_id = p_account_id OR l.application_id = ANY (v_ids)), '[]'))
+            FROM kyc.audit_trail l WHERE l.account_id = p_account_id OR l.application_id = ANY (v_ids)), '[]'))
     INTO v_export;
     RETURN v_export;
 END
@@ -327,7 +355,7 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.seal_identifiers(jsonb) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.identifiers_to_rotate(integer, bigint, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.key_usage() TO kyc_daemon, kyc_privacy;
-GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer) TO kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.retention() TO kyc_privacy, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.set_retention(text, interval, text) TO kyc_privacy;
 GRANT EXECUTE ON FUNCTION kyc.set_legal_hold(text, boolean, text) TO kyc_privacy;

@@ -104,7 +104,8 @@ BEGIN
         INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
         VALUES (session_user, 'proposed', p_application_id, v_app.account_id,
                 jsonb_strip_nulls(jsonb_build_object('outcome', p_outcome, 'reason_code', p_reason_code,
-                                                     'note', p_note)));
+                                                     'note_id', kyc.keep_free_text(p_application_id, NULL, 'note',
+                                                                                   p_note))));
         RETURN 'proposed';
     END IF;
 
@@ -172,7 +173,8 @@ BEGIN
     DELETE FROM kyc.decision_proposals WHERE application_id = p_application_id;
     INSERT INTO kyc.audit_log (actor, action, application_id, details)
     VALUES (session_user, 'proposal_rejected', p_application_id,
-            jsonb_build_object('note', p_note, 'proposed_by', v_proposal.proposed_by,
+            jsonb_build_object('note_id', kyc.keep_free_text(p_application_id, NULL, 'note', p_note),
+                               'proposed_by', v_proposal.proposed_by,
                                'outcome', v_proposal.outcome, 'reason_code', v_proposal.reason_code));
 END
 $$;
@@ -190,7 +192,8 @@ BEGIN
         RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
     END IF;
     INSERT INTO kyc.audit_log (actor, action, application_id, details)
-    VALUES (session_user, 'note', p_application_id, jsonb_build_object('note', p_note));
+    VALUES (session_user, 'note', p_application_id,
+            jsonb_build_object('note_id', kyc.keep_free_text(p_application_id, NULL, 'note', p_note)));
 END
 $$;
 
@@ -226,7 +229,8 @@ BEGIN
         RAISE EXCEPTION 'no such account' USING ERRCODE = 'P0002';
     END IF;
     INSERT INTO kyc.audit_log (actor, action, account_id, details)
-    VALUES (session_user, 'basic_info_unlocked', p_account_id, jsonb_build_object('note', p_note));
+    VALUES (session_user, 'basic_info_unlocked', p_account_id,
+            jsonb_build_object('note_id', kyc.keep_free_text(NULL, p_account_id, 'note', p_note)));
 END
 $$;
 
@@ -325,7 +329,7 @@ AS $$
         'audit', coalesce((
             SELECT jsonb_agg(jsonb_build_object('at', l.at, 'actor', l.actor, 'action', l.action,
                                                 'details', l.details) ORDER BY l.id)
-            FROM kyc.audit_log l WHERE l.application_id = a.id), '[]'::jsonb))
+            FROM kyc.audit_trail l WHERE l.application_id = a.id), '[]'::jsonb))
     FROM kyc.applications a
     WHERE a.id = p_application_id
 $$;
