@@ -69,6 +69,7 @@ public struct Migrator: Sendable {
             PackageResources._005_set_based_recording_sql,
             earlierChecksums: ["165d69390dd22a41a9374899bbbb72cf"]
         ),
+        Migration(8, "group_roles_and_leads", PackageResources._008_group_roles_and_leads_sql),
     ]
 
     /// Every function file, in the order they are applied: what a file's SQL-language functions or triggers
