@@ -41,14 +41,35 @@ install -m 0644 deploy/kyc-review-report.service deploy/kyc-review-report.timer 
 
 if [ -z "${SKIP_MIGRATE:-}" ]; then
     /usr/local/bin/kyc-review migrate
+    # The group roles kyc_daemon, kyc_reporter and kyc_privacy cannot log in: each service logs in as a role
+    # of its own, named like its system user (peer authentication), that is a member. Made once, kept after.
+    psql -X -q -v ON_ERROR_STOP=1 \
+        "${KYC_DATABASE_URL:-$(sed -n 's/^KYC_DATABASE_URL=//p' /etc/kyc-review/kyc-review.conf)}" <<'SQL'
+DO $login$
+DECLARE
+    pair text[];
+BEGIN
+    FOREACH pair SLICE 1 IN ARRAY ARRAY[['kyc-review', 'kyc_daemon'], ['kyc-report', 'kyc_reporter'],
+                                         ['kyc-privacy', 'kyc_privacy']] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = pair[1]) THEN
+            EXECUTE format('CREATE ROLE %I LOGIN', pair[1]);
+        END IF;
+        IF NOT pg_catalog.pg_has_role(pair[1], pair[2], 'MEMBER') THEN
+            EXECUTE format('GRANT %I TO %I', pair[2], pair[1]);
+        END IF;
+    END LOOP;
+END
+$login$;
+SQL
 fi
 
 cat <<'NEXT'
-Still to do, once, as the database owner (psql):
-  CREATE ROLE "kyc-review" LOGIN IN ROLE kyc_daemon;   -- the daemon's system user, by peer authentication
-  -- the purge timer connects as kyc_privacy from the system user kyc-privacy: map it in pg_ident.conf
-  -- (kyc-privacy → kyc_privacy) or use a password in its .pgpass
-  CREATE ROLE "kyc-report" LOGIN IN ROLE kyc_reporter;  -- the report's system user, by peer authentication
+Database roles: the services log in as "kyc-review" (daemon), "kyc-report" (report) and "kyc-privacy"
+(purge), by peer authentication from the system users of the same names (pg_hba.conf:
+"local kyc kyc-review,kyc-report,kyc-privacy peer"). People get roles of their own, as the database owner:
+  CREATE ROLE alice LOGIN IN ROLE kyc_reviewer;      -- a reviewer
+  CREATE ROLE carol LOGIN IN ROLE kyc_review_lead;   -- a reviewers' lead: reviews, and may break leases
+  CREATE ROLE dave LOGIN IN ROLE kyc_policy;         -- a policy administrator: policy set, replay
 Then: systemctl enable --now kyc-review-purge.timer
 The report reads /etc/kyc-review-report/report.conf (edit the sender; the recipients are in
 kyc-review-report-mail.service), then either

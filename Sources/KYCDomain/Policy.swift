@@ -38,6 +38,8 @@ public struct Policy: Sendable, Equatable {
     public var fourEyesReasons: [ReasonCode] = []
     /// Approvals of cases with a duplicate_document refer wait for a second reviewer; off by default.
     public var fourEyesDuplicateApprovals: Bool = false
+    /// The longest lease a reviewer may take on a case, or renew it to; longer requests are refused.
+    public var reviewLeaseMax: Duration = .seconds(3600)
 
     public init() {}
 

@@ -29,7 +29,7 @@ extension Policy {
         "session_window_seconds", "attempts_per_day", "attempt_window_seconds", "cooldown_seconds", "minimum_age",
         "face_match.deny_below", "face_match.pass_from", "image.mime_types", "image.max_bytes", "image.min_long_side",
         "image.min_short_side", "document_types.passport", "document_types.id_card", "document_types.drivers_license",
-        "reason_precedence", "four_eyes.reasons", "four_eyes.duplicate_approvals",
+        "reason_precedence", "four_eyes.reasons", "four_eyes.duplicate_approvals", "review.lease_max_seconds",
     ]
 
     /// Reads a policy from its JSON object.
@@ -158,6 +158,7 @@ extension Policy {
             }
             self.fourEyesDuplicateApprovals = flag
         }
+        if let value = try seconds("review.lease_max_seconds", 60...86_400) { self.reviewLeaseMax = value }
         guard self.faceMatchDeny <= self.faceMatchPass else {
             throw PolicyError(key: "face_match.deny_below", problem: "must not be above face_match.pass_from")
         }
@@ -196,6 +197,7 @@ extension Policy {
             ("reason_precedence", list(self.reasonPrecedence.map(\.rawValue))),
             ("four_eyes.reasons", list(self.fourEyesReasons.map(\.rawValue))),
             ("four_eyes.duplicate_approvals", self.fourEyesDuplicateApprovals ? "true" : "false"),
+            ("review.lease_max_seconds", String(self.reviewLeaseMax.components.seconds)),
         ]
     }
 

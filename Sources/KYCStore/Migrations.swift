@@ -71,6 +71,7 @@ public struct Migrator: Sendable {
         ),
         Migration(6, "final_denials_and_normal_numbers", PackageResources._006_final_denials_and_normal_numbers_sql),
         Migration(7, "free_texts_and_policy_role", PackageResources._007_free_texts_and_policy_role_sql),
+        Migration(8, "group_roles_and_leads", PackageResources._008_group_roles_and_leads_sql),
     ]
 
     /// Every function file, in the order they are applied: what a file's SQL-language functions or triggers

@@ -42,6 +42,26 @@ public struct Review: Sendable {
         }
     }
 
+    /// Extends the caller's own lease on a case to `lease` from now (at most the policy's
+    /// `review.lease_max_seconds`); returns when it now runs out. Refused when the case is not leased to the
+    /// caller.
+    public func renewLease(_ id: Int64, lease: Duration, on connection: PostgresConnection) async throws(StoreError) -> Date {
+        do {
+            return try await connection.query(
+                "SELECT kyc.renew_case_lease($1, $2) AS expires_at",
+                [id, Int(lease.components.seconds)]
+            ).single().decode("expires_at")
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    /// A reviewers' lead (a member of kyc_review_lead) takes a live lease away from whoever holds it; audited
+    /// with the previous holder and the note.
+    public func breakLease(_ id: Int64, note: String, on connection: PostgresConnection) async throws(StoreError) {
+        try await self.call("SELECT kyc.break_lease($1, $2)", [id, note], on: connection)
+    }
+
     /// What a reviewer's decision did.
     public enum DecisionEffect: String, Sendable {
         /// The decision took effect; the applicant's email is in the outbox.

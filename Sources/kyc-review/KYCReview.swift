@@ -20,8 +20,8 @@ struct KYCReview: AsyncParsableCommand {
             """,
         subcommands: [
             Migrate.self, Submit.self, Queue.self, Next.self, Show.self, Approve.self, Deny.self, Note.self,
-            Release.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self, ReopenAccount.self,
-            ReportCommand.self, PolicyCommand.self, MailCommand.self,
+            Release.self, Renew.self, BreakLease.self, Confirm.self, RejectProposal.self, UnlockBasicInfo.self,
+            ReopenAccount.self, ReportCommand.self, PolicyCommand.self, MailCommand.self,
             KeysCommand.self, Purge.self, RetentionCommand.self, LegalHold.self, ExportSubject.self,
         ]
     )

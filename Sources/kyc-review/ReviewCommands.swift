@@ -42,7 +42,7 @@ struct Next: AsyncParsableCommand {
         abstract: "Lease the oldest unleased case in review to you, and show it."
     )
 
-    @Option(help: "How long the lease lasts, in minutes.")
+    @Option(help: "How long the lease lasts, in minutes (at most the policy's review.lease_max_seconds).")
     var leaseMinutes: Int = 15
 
     @Option(help: "Output format: text or json.")
@@ -191,6 +191,53 @@ struct Release: AsyncParsableCommand {
         let id = self.id
         try await withDatabase { try await Review().release(id, on: $0) }
         print("application \(id) released")
+    }
+}
+
+struct Renew: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Extend your lease on a case you hold (at most the policy's review.lease_max_seconds)."
+    )
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Option(help: "How long the lease lasts from now, in minutes.")
+    var minutes: Int = 15
+
+    func validate() throws {
+        guard (1...24 * 60).contains(self.minutes) else {
+            throw ValidationError("--minutes must be from 1 to 1440")
+        }
+    }
+
+    func run() async throws {
+        let (id, lease) = (self.id, Duration.seconds(self.minutes * 60))
+        let expiresAt = try await withDatabase { try await Review().renewLease(id, lease: lease, on: $0) }
+        print("application \(id) leased to you until \(ISO8601DateFormatter().string(from: expiresAt))")
+    }
+}
+
+struct BreakLease: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "break-lease",
+        abstract: "Reviewers' leads: take a case's lease away from whoever holds it (audited, with a note)."
+    )
+
+    @Argument(help: "The application's id.")
+    var id: Int64
+
+    @Option(help: "Why the lease is broken.")
+    var note: String
+
+    func validate() throws {
+        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+    }
+
+    func run() async throws {
+        let (id, note) = (self.id, self.note)
+        try await withDatabase { try await Review().breakLease(id, note: note, on: $0) }
+        print("application \(id): lease broken; the case may be leased again")
     }
 }
 

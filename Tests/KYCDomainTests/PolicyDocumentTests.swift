@@ -100,3 +100,18 @@ import Testing
         #expect(summary.replayed == 1)
     }
 }
+
+@Suite struct ReviewLeasePolicyTests {
+    @Test func aLeaseLastsAtMostAnHourByDefault() throws {
+        #expect(Policy().reviewLeaseMax == .seconds(3600))
+        #expect(Policy().text.contains("review.lease_max_seconds = 3600\n"))
+        #expect(try Policy().setting("review.lease_max_seconds", to: "7200").reviewLeaseMax == .seconds(7200))
+    }
+
+    @Test(arguments: ["59", "86401", "3600.5", "\"3600\"", "true"])
+    func refusesALeaseMaximumOutsideAMinuteToADay(value: String) {
+        #expect(throws: PolicyError(key: "review.lease_max_seconds", problem: "must be a whole number from 60 to 86400")) {
+            try Policy().setting("review.lease_max_seconds", to: value)
+        }
+    }
+}

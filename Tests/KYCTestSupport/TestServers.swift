@@ -40,10 +40,51 @@ public enum TestServers {
         return (host, String(port))
     }
 
-    /// A connection string for `database` as `role`.
+    /// A connection string for `database` as `role`. The product's group roles cannot log in (migration
+    /// 0008): for one of them, the connection logs in as its member ``loginRole(for:)``.
     public static func conninfo(database: String, role: String = "postgres") throws -> String {
         let (host, port) = try hostAndPort()
-        return "host=\(host) port=\(port) dbname=\(database) user=\(role) connect_timeout=5"
+        return "host=\(host) port=\(port) dbname=\(database) user=\(loginRole(for: role)) connect_timeout=5"
+    }
+
+    /// The product's group roles: NOLOGIN, with privileges that their members inherit.
+    public static let groupRoles: [String] = [
+        "kyc_intake", "kyc_daemon", "kyc_reviewer", "kyc_reporter", "kyc_privacy", "kyc_review_lead", "kyc_policy",
+    ]
+
+    /// The role a connection "as `role`" logs in as: for a group role, a login role that is a member of it
+    /// (made by ``freshDatabase(migrated:)``, once per cluster); any other role is itself.
+    public static func loginRole(for role: String) -> String {
+        groupRoles.contains(role) ? role + "_login" : role
+    }
+
+    /// Makes each group role's member login role, when missing. Roles are cluster-wide and tests run in
+    /// parallel: a concurrent creation or grant of the same role counts as done.
+    static func makeLoginRoles(_ connection: PostgresConnection) async throws {
+        // DO takes no parameters; the text is made here of constants only.
+        let names = groupRoles.map { "'\($0)'" }.joined(separator: ", ")
+        try await connection.execute(SQL(embedded: Array(
+            """
+            DO $login$
+            DECLARE
+                group_name text;
+            BEGIN
+                FOREACH group_name IN ARRAY ARRAY[\(names)] LOOP
+                    CONTINUE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = group_name);
+                    BEGIN
+                        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = group_name || '_login') THEN
+                            EXECUTE format('CREATE ROLE %I LOGIN', group_name || '_login');
+                        END IF;
+                        IF NOT pg_catalog.pg_has_role(group_name || '_login', group_name, 'MEMBER') THEN
+                            EXECUTE format('GRANT %I TO %I', group_name, group_name || '_login');
+                        END IF;
+                    EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                        NULL;
+                    END;
+                END LOOP;
+            END
+            $login$
+            """.utf8)))
     }
 
     /// A new, empty database of its own for one test (tests run in parallel), optionally migrated.
@@ -57,6 +98,7 @@ public enum TestServers {
         if migrated {
             let connection = try await database.connect()
             try await Migrator().migrate(connection)
+            try await TestServers.makeLoginRoles(connection)
             await connection.close()
         }
         return database
@@ -91,6 +133,11 @@ public func makePrivacyOfficer(in database: TestDatabase) async throws -> String
 /// per test.
 public func makePolicyAdministrator(in database: TestDatabase) async throws -> String {
     try await makeMember(of: "kyc_policy", prefix: "policy", in: database)
+}
+
+/// Creates a login role that is a reviewers' lead (kyc_review_lead, itself a reviewer), unique per test.
+public func makeReviewLead(in database: TestDatabase) async throws -> String {
+    try await makeMember(of: "kyc_review_lead", prefix: "lead", in: database)
 }
 
 func makeMember(of group: StaticString, prefix: StaticString, in database: TestDatabase) async throws -> String {

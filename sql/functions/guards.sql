@@ -30,6 +30,18 @@ BEGIN
 END
 $$;
 
+-- Reviewers' leads (kyc_review_lead) may also break another reviewer's lease.
+CREATE FUNCTION kyc.require_review_lead() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT pg_has_role(session_user, 'kyc_review_lead', 'MEMBER') THEN
+        RAISE EXCEPTION 'not permitted: % is not a reviewers'' lead', session_user USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+
 -- The last three characters of an identifier, the rest hidden: enough to tell two documents apart.
 CREATE FUNCTION kyc.mask(p_value text) RETURNS text
 LANGUAGE sql

@@ -43,6 +43,12 @@ BEGIN
     IF jsonb_typeof(p_settings -> 'four_eyes.duplicate_approvals') <> 'boolean' THEN
         RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
     END IF;
+    IF p_settings ? 'review.lease_max_seconds' AND NOT coalesce(
+            CASE WHEN jsonb_typeof(p_settings -> 'review.lease_max_seconds') = 'number'
+                 THEN (p_settings ->> 'review.lease_max_seconds')::numeric BETWEEN 60 AND 86400
+                      AND (p_settings ->> 'review.lease_max_seconds')::numeric % 1 = 0 END, false) THEN
+        RAISE EXCEPTION 'review.lease_max_seconds must be a whole number from 60 to 86400' USING ERRCODE = '22023';
+    END IF;
     LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
     SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
     v_version := v_previous.version + 1;

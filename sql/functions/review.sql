@@ -1,5 +1,36 @@
+-- The longest lease a reviewer may take or renew to, in seconds: the policy's review.lease_max_seconds
+-- (default one hour). A case held longer needs renewing, so that an abandoned case comes back by itself.
+CREATE FUNCTION kyc.lease_max_seconds() RETURNS integer
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((p.settings ->> 'review.lease_max_seconds')::integer, 3600) FROM kyc.current_policy() p
+$$;
+
+-- Refuses (22023) a lease length outside 1 second .. the policy's maximum, saying what the maximum is.
+CREATE FUNCTION kyc.require_lease_within_policy(p_lease_seconds integer) RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_max integer := kyc.lease_max_seconds();
+BEGIN
+    IF p_lease_seconds IS NULL OR p_lease_seconds < 1 THEN
+        RAISE EXCEPTION 'a lease must last at least one second' USING ERRCODE = '22023';
+    END IF;
+    IF p_lease_seconds > v_max THEN
+        RAISE EXCEPTION 'a lease may last at most % seconds (policy review.lease_max_seconds); renew it to keep the case longer',
+            v_max USING ERRCODE = '22023';
+    END IF;
+END
+$$;
+
 -- Leases the oldest in-review case that nobody holds (or whose lease ran out) to the caller; a caller
 -- who already holds a live lease gets that case back, renewed. Returns the id, or NULL when none waits.
+-- A lease longer than the policy allows is refused (22023), not shortened: the caller asked for something
+-- else than it would get.
 CREATE FUNCTION kyc.lease_next_case(lease_seconds integer) RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -9,6 +40,7 @@ DECLARE
     v_id bigint;
 BEGIN
     PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_lease_within_policy(lease_seconds);
     SELECT id INTO v_id FROM kyc.applications
     WHERE status = 'in_review' AND lease_holder = session_user AND lease_expires_at > now()
     ORDER BY status_changed_at, id LIMIT 1
@@ -28,6 +60,62 @@ BEGIN
     INSERT INTO kyc.audit_log (actor, action, application_id, details)
     VALUES (session_user, 'leased', v_id, jsonb_build_object('seconds', lease_seconds));
     RETURN v_id;
+END
+$$;
+
+-- Extends the caller's own live lease on a case to `p_lease_seconds` from now (at most the policy's
+-- maximum, 22023 beyond it). Refused (55000) when the case is not leased to the caller. Returns the new
+-- expiry.
+CREATE FUNCTION kyc.renew_case_lease(p_application_id bigint, p_lease_seconds integer) RETURNS timestamptz
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_expires_at timestamptz;
+BEGIN
+    PERFORM kyc.require_reviewer();
+    PERFORM kyc.require_lease_within_policy(p_lease_seconds);
+    PERFORM kyc.lock_case_for_review(p_application_id);
+    UPDATE kyc.applications SET lease_expires_at = now() + make_interval(secs => p_lease_seconds)
+    WHERE id = p_application_id AND lease_holder = session_user AND lease_expires_at > now()
+    RETURNING lease_expires_at INTO v_expires_at;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'refused: application % is not leased to you', p_application_id USING ERRCODE = '55000';
+    END IF;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'lease_renewed', p_application_id, jsonb_build_object('seconds', p_lease_seconds));
+    RETURN v_expires_at;
+END
+$$;
+
+-- A reviewers' lead (kyc_review_lead) takes a live lease away from whoever holds it, so that the case can
+-- be leased again at once; audited with the previous holder and the lead's note.
+CREATE FUNCTION kyc.break_lease(p_application_id bigint, p_note text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_app kyc.applications;
+BEGIN
+    PERFORM kyc.require_review_lead();
+    PERFORM kyc.require_note(p_note);
+    SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no application %', p_application_id USING ERRCODE = 'P0002';
+    END IF;
+    IF v_app.status IN ('approved', 'denied') THEN
+        RAISE EXCEPTION 'refused: application % is already decided', p_application_id USING ERRCODE = '55000';
+    END IF;
+    IF v_app.status <> 'in_review' OR v_app.lease_holder IS NULL OR v_app.lease_expires_at <= now() THEN
+        RAISE EXCEPTION 'refused: application % is not leased', p_application_id USING ERRCODE = '55000';
+    END IF;
+    UPDATE kyc.applications SET lease_holder = NULL, lease_expires_at = NULL WHERE id = p_application_id;
+    INSERT INTO kyc.audit_log (actor, action, application_id, details)
+    VALUES (session_user, 'lease_broken', p_application_id,
+            jsonb_build_object('previous_holder', v_app.lease_holder, 'expires_at', v_app.lease_expires_at,
+                               'note', p_note));
 END
 $$;
 
@@ -379,6 +467,8 @@ $$;
 
 -- Who may call what.
 GRANT EXECUTE ON FUNCTION kyc.lease_next_case(integer) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.renew_case_lease(bigint, integer) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.break_lease(bigint, text) TO kyc_review_lead;
 GRANT EXECUTE ON FUNCTION kyc.review_decide(bigint, text, text, text, text) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.confirm_proposal(bigint) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.reject_proposal(bigint, text) TO kyc_reviewer;
