@@ -50,16 +50,25 @@ public struct CheckWorker: Service {
         // Every batch applies the policy in force: a new version takes effect without a restart.
         let (version, policy) = self.policies.resolve(try await PolicyStore().current(on: connection))
         let suite = CheckSuite(policy: policy)
-        let batch = try await self.queue.processBatch(limit: self.batchSize, on: connection, vault: self.vault) { claimed in
+        let check: @Sendable ([ClaimedApplication]) -> [CheckedApplication] = { claimed in
             let decidedAt = Date()
             return claimed.concurrentMap { Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt) }
         }
+        let batch = try await self.queue.processBatch(
+            limit: self.batchSize,
+            on: connection,
+            vault: self.vault,
+            check: check
+        )
         if batch.claimed > 0 {
             self.logger.info("applications.checked", metadata: ["count": "\(batch.recorded)"])
         }
         for (id, reason) in batch.unevaluable.sorted(by: { $0.key < $1.key }) {
             // The reason names a field, never its value.
-            self.logger.warning("application.unevaluable", metadata: ["application.id": "\(id)", "reason": "\(reason)"])
+            self.logger.warning(
+                "application.unevaluable",
+                metadata: ["application.id": "\(id)", "reason": "\(reason)"]
+            )
         }
         if batch.recorded < batch.claimed {
             // Leases that ran out before the results came: another instance has those applications.

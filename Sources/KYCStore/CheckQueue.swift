@@ -146,7 +146,11 @@ public struct CheckedApplication: Sendable {
     }
 
     /// An application the checks could not evaluate: to review, every check referred with the reason.
-    public static func unevaluable(id: Int64, _ problem: Unevaluable, duplicateDocuments: Int = 0) -> CheckedApplication {
+    public static func unevaluable(
+        id: Int64,
+        _ problem: Unevaluable,
+        duplicateDocuments: Int = 0
+    ) -> CheckedApplication {
         CheckedApplication(
             id: id,
             results: CheckName.allCases.map { CheckResult.refer($0, "not evaluated: \(problem.reason)") },
@@ -188,10 +192,11 @@ public struct CheckQueue: Sendable {
     }
 
     /// Claims up to `limit` applications, lets `check` decide them, and records the results the lease
-    /// still covers. A row that cannot be read is not given to `check`: it is recorded as unevaluable, on its
-    /// own, in the same write as the others' results, so no stored value can fail a batch. With a `vault`, duplicates are found by fingerprint under every key version and the
+    /// still covers. With a `vault`, duplicates are found by fingerprint under every key version and the
     /// identifiers are sealed in the results' transaction; without one they stay awaiting their seal
-    /// (`kyc-review keys rotate` seals them later) and duplicates are found by plaintext only.
+    /// (`kyc-review keys rotate` seals them later) and duplicates are found by plaintext only. A row that
+    /// cannot be read is not given to `check`: it is recorded as unevaluable, on its own, in the same write as
+    /// the others' results, so that no stored value can fail a batch.
     public func processBatch(
         limit: Int,
         on connection: PostgresConnection,
@@ -230,7 +235,9 @@ public struct CheckQueue: Sendable {
                     sealRequests.append(SealRequest(applicationID: id, identifiers: identifiers, document: document))
                 }
                 do {
-                    claimed.append(try ClaimedApplication(row: row, idColumn: "application_id", identifiers: identifiers))
+                    claimed.append(
+                        try ClaimedApplication(row: row, idColumn: "application_id", identifiers: identifiers)
+                    )
                 } catch {
                     unreadable.append((id, error))
                 }
@@ -240,19 +247,20 @@ public struct CheckQueue: Sendable {
             for index in claimed.indices {
                 claimed[index].history.duplicateDocuments = duplicates[claimed[index].id] ?? 0
             }
-            let checked = check(claimed) + unreadable.map { row in
+            let unevaluable = unreadable.map { row in
                 CheckedApplication.unevaluable(id: row.id, row.problem, duplicateDocuments: duplicates[row.id] ?? 0)
             }
+            let checked = check(claimed) + unevaluable
             let seals = try Self.seals(sealRequests, vault: vault)
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",
                 [ResultDocument.encode(checked), self.instance, seals]
             ).single().decode("recorded")
-            var unevaluable: [Int64: String] = [:]
+            var reasons: [Int64: String] = [:]
             for application in checked {
-                if let reason = application.unevaluable { unevaluable[application.id] = reason }
+                if let reason = application.unevaluable { reasons[application.id] = reason }
             }
-            return BatchResult(claimed: rows.count, recorded: recorded, unevaluable: unevaluable)
+            return BatchResult(claimed: rows.count, recorded: recorded, unevaluable: reasons)
         } catch let error as StoreError {
             throw error
         } catch let error as PostgresError {
@@ -332,9 +340,9 @@ public struct CheckQueue: Sendable {
 
 /// The JSON document `kyc.record_automated_results` reads: [{application_id, checks: [{name, outcome,
 /// reason_code, evidence}], outcome, reason_code, attempts_remaining, retry_after, policy_version,
-/// duplicate_documents, unevaluable}]; `unevaluable` (the reason) only for an application the checks could not
-/// evaluate, whose policy_version is null. Written by hand into one buffer: it is on every batch's path, and the generic
-/// encoder cost more than the checks themselves (issue 8's profile).
+/// duplicate_documents, unevaluable}]; `unevaluable` (the reason) only for an application the checks could
+/// not evaluate, whose policy_version is null. Written by hand into one buffer: it is on every batch's path,
+/// and the generic encoder cost more than the checks themselves (issue 8's profile).
 enum ResultDocument {
     static func encode(_ checked: [CheckedApplication]) -> String {
         var json: [UInt8] = []

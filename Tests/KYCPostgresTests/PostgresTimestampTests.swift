@@ -49,7 +49,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [253_402_351_199.0, -62_135_647_200.0, -62_135_647_199.5, -210_866_803_200.0, 0, 1_795_687_770.123456])
+    @Test(arguments: [
+        253_402_351_199.0, -62_135_647_200.0, -62_135_647_199.5, -210_866_803_200.0, 0, 1_795_687_770.123456,
+    ])
     func writesWhatItReadsBackAcrossYearZero(seconds: Double) throws {
         let date = Date(timeIntervalSince1970: seconds)
         let text = try #require(date.postgresText)
@@ -82,8 +84,9 @@ struct PostgresExtremeTimestampTests {
         #expect(late.timeIntervalSince1970 == 253_402_351_199)
         #expect(early.timeIntervalSince1970 == -62_135_647_200)
         #expect(throws: PostgresError.self) { try stored.decode("forever", as: Date.self) }
-        let back = try await connection.query("SELECT $1::timestamptz = $2::timestamptz AS same", [late, "10000-01-01 13:59:59+00"])
-            .single().decode("same", as: Bool.self)
+        let back = try await connection.query(
+            "SELECT $1::timestamptz = $2::timestamptz AS same", [late, "10000-01-01 13:59:59+00"]
+        ).single().decode("same", as: Bool.self)
         #expect(back)
         let backEarly = try await connection.query(
             "SELECT $1::timestamptz = '0001-01-01T00:00:00+14:00'::timestamptz AS same", [early]

@@ -92,7 +92,10 @@ struct HostileInputTests {
             ("infinite-session", "UPDATE kyc.applications SET session_started_at = 'infinity' WHERE id = $1"),
             (
                 "wrong-shape",
-                #"UPDATE kyc.applications SET payload = jsonb_set(payload, '{document,images}', '{"front": true}') WHERE id = $1"#
+                #"""
+                UPDATE kyc.applications SET payload = jsonb_set(payload, '{document,images}', '{"front": true}')
+                WHERE id = $1
+                """#
             ),
         ] {
             try await owner.query(statement, [ids[name]!])

@@ -105,7 +105,10 @@ struct CheckQueueTests {
         #expect(try await status(of: last, in: database) == "approved")
         #expect(try await status(of: broken, in: database) == "in_review")
         let audit = try await owner.query(
-            "SELECT action, details ->> 'reason' AS reason FROM kyc.audit_log WHERE application_id = $1 AND actor = 'auto'",
+            """
+            SELECT action, details ->> 'reason' AS reason FROM kyc.audit_log
+            WHERE application_id = $1 AND actor = 'auto'
+            """,
             [broken]
         ).single()
         #expect(try audit.decode("action", as: String.self) == "unevaluable")
