@@ -28,6 +28,40 @@ public struct ApplicationUnderCheck: Sendable {
     }
 }
 
+/// Why the automated checks cannot evaluate an application: a stored value that cannot be read, or one outside
+/// what the checks can reason about. The reason names the field, never its value, so it may be logged and
+/// audited. The application goes to a person on its own (CONTRACT §8); the rest of its batch is decided as
+/// usual.
+public struct Unevaluable: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+
+    public init(_ reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { "Unevaluable(\(self.reason))" }
+}
+
+extension ApplicationUnderCheck {
+    /// The instants the checks reason about: the years 0001 to 9999, those of RFC 3339 and of every date an
+    /// applicant is told. PostgreSQL stores years from 4714 BC to 294276 AD, and a time zone can carry a
+    /// submission just past either end (`9999-12-31T23:59:59-14:00` is year 10000): such a time would give a
+    /// session of centuries or an applicant not yet born, so it is a person's to judge, not a rule's.
+    public static let evaluableInstants: Range<Date> =
+        Date(timeIntervalSince1970: -62_135_596_800)..<Date(timeIntervalSince1970: 253_402_300_800)
+
+    /// Throws when the checks cannot evaluate this application: its submission or session time lies outside
+    /// `evaluableInstants`.
+    public func requireEvaluable() throws(Unevaluable) {
+        guard Self.evaluableInstants.contains(self.submittedAt) else {
+            throw Unevaluable("submitted_at is outside the years 0001 to 9999")
+        }
+        guard Self.evaluableInstants.contains(self.sessionStartedAt) else {
+            throw Unevaluable("session_started_at is outside the years 0001 to 9999")
+        }
+    }
+}
+
 /// Runs every automated check of CONTRACT §3 on one application. Pure: the same application, history,
 /// policy and decision time give the same results.
 public struct CheckSuite: Sendable {

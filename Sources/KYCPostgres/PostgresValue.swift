@@ -52,25 +52,41 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
 }
 
 extension Date: PostgresEncodable, PostgresDecodable {
-    /// ISO 8601 in UTC with microseconds, which `timestamptz` parses exactly.
+    /// ISO 8601 in UTC with microseconds, which `timestamptz` parses exactly; years before 1 AD with
+    /// PostgreSQL's ` BC` (see `PostgresTimestamp.format`).
     public var postgresText: String? { PostgresTimestamp.format(self) }
 
-    /// Parses `timestamptz` output in the ISO date style (`2026-11-26 10:00:00.25+00`).
+    /// Parses `timestamptz` output in the ISO date style (`2026-11-26 10:00:00.25+00`), or nil; see
+    /// ``init(postgresTimestamp:)`` for why.
     public init?(postgresText: String) {
-        guard let date = PostgresTimestamp.parse(postgresText) else { return nil }
+        guard let date = try? PostgresTimestamp.parse(postgresText) else { return nil }
         self = date
+    }
+
+    /// Parses `timestamptz` output in the ISO date style, every year PostgreSQL can store included: five-digit
+    /// years (`10000-01-01 13:59:59+00`) and years before 1 AD (`0001-12-31 10:00:00+00 BC`, which is year 0
+    /// of the proleptic Gregorian calendar). Throws `decodingFailed` for `infinity` and `-infinity`, which no
+    /// instant represents, and for text that is not a timestamp; its context never quotes the text.
+    public init(postgresTimestamp text: String) throws(PostgresError) {
+        self = try PostgresTimestamp.parse(text)
     }
 }
 
 /// PostgreSQL's ISO timestamp text, written and read without locale or formatter state.
 enum PostgresTimestamp {
+    /// Writes any date without trapping. A year beyond PostgreSQL's (4714 BC to 294276 AD) is written as it is,
+    /// for the server to refuse; an infinite date, or one whose seconds no `Int64` holds, as `infinity` or
+    /// `-infinity`; NaN as `NaN`, which the server refuses.
     static func format(_ date: Date) -> String {
-        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        var seconds = Int64((micros / 1_000_000).rounded(.down))
-        var fraction = Int64(micros) - seconds * 1_000_000
-        if fraction < 0 {
-            fraction += 1_000_000
-            seconds -= 1
+        let interval = date.timeIntervalSince1970
+        guard interval.isFinite, abs(interval) < 9e18 else {
+            return interval.isNaN ? "NaN" : (interval > 0 ? "infinity" : "-infinity")
+        }
+        var seconds = Int64(interval.rounded(.down))
+        var fraction = Int64(((interval - interval.rounded(.down)) * 1_000_000).rounded())
+        if fraction == 1_000_000 {
+            fraction = 0
+            seconds += 1
         }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
@@ -79,12 +95,26 @@ enum PostgresTimestamp {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+        // Year 0 is 1 BC, year -1 is 2 BC.
+        return "\(pad(year > 0 ? year : 1 - year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
             + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 6))Z"
+            + (year > 0 ? "" : " BC")
     }
 
-    static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+    static func parse(_ text: String) throws(PostgresError) -> Date {
+        switch text {
+        case "infinity", "-infinity":
+            throw PostgresError(code: .decodingFailed, context: "timestamp is \(text), which no instant represents")
+        default:
+            break
+        }
+        guard let date = Self.parseISO(Array(text.utf8)) else {
+            throw PostgresError(code: .decodingFailed, context: "timestamp is not in the ISO date style")
+        }
+        return date
+    }
+
+    private static func parseISO(_ bytes: [UInt8]) -> Date? {
         var index = 0
         func number(_ width: Int) -> Int64? {
             guard index + width <= bytes.count else { return nil }
@@ -96,15 +126,25 @@ enum PostgresTimestamp {
             index += width
             return value
         }
+        /// Four to six digits: PostgreSQL's years run to 294276.
+        func year() -> Int64? {
+            var width = 0
+            while index + width < bytes.count, width < 7, bytes[index + width] >= 0x30, bytes[index + width] <= 0x39 {
+                width += 1
+            }
+            guard (4...6).contains(width) else { return nil }
+            return number(width)
+        }
         func expect(_ characters: Set<UInt8>) -> Bool {
             guard index < bytes.count, characters.contains(bytes[index]) else { return false }
             index += 1
             return true
         }
-        guard let year = number(4), expect([0x2d]), let month = number(2), expect([0x2d]), let day = number(2),
+        guard var year = year(), expect([0x2d]), let month = number(2), expect([0x2d]), let day = number(2),
             expect([0x20, 0x54]), let hour = number(2), expect([0x3a]), let minute = number(2), expect([0x3a]),
             let second = number(2)
         else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var micros: Int64 = 0
         if index < bytes.count, bytes[index] == 0x2e {
             index += 1
@@ -134,6 +174,12 @@ enum PostgresTimestamp {
                 }
             }
             offsetSeconds = sign * (hours * 3600 + minutes * 60 + secs)
+        }
+        // Years before 1 AD: `0001 … BC` is year 0 of the proleptic Gregorian calendar. There is no year 0000.
+        guard year >= 1 else { return nil }
+        if bytes[index...].elementsEqual(" BC".utf8) {
+            year = 1 - year
+            index = bytes.count
         }
         guard index == bytes.count else { return nil }
         let days = daysFromCivil(year, month, day)

@@ -42,44 +42,55 @@ public struct CheckWorker: Service {
     }
 
     public func run() async throws {
-        let queue = self.queue
-        let policies = self.policies
-        let logger = self.logger
-        let batchSize = self.batchSize
-        let vault = self.vault
-        await self.loop.run { connection in
-            // Every batch applies the policy in force: a new version takes effect without a restart.
-            let (version, policy) = policies.resolve(try await PolicyStore().current(on: connection))
-            let suite = CheckSuite(policy: policy)
-            let batch = try await queue.processBatch(limit: batchSize, on: connection, vault: vault) { claimed in
-                let decidedAt = Date()
-                return claimed.concurrentMap { Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt) }
-            }
-            if batch.claimed > 0 {
-                logger.info("applications.checked", metadata: ["count": "\(batch.recorded)"])
-            }
-            if batch.recorded < batch.claimed {
-                // Leases that ran out before the results came: another instance has those applications.
-                logger.warning("leases.lost", metadata: ["count": "\(batch.claimed - batch.recorded)"])
-            }
-            return batch.claimed
-        }
+        await self.loop.run { connection in try await self.checkBatch(on: connection).claimed }
     }
 
-    /// Checks one claimed application. A stored document this build cannot read is referred to a person
-    /// on every check rather than stopping the queue.
+    /// Claims one batch, checks it under the policy in force and records the results: one turn of the loop.
+    func checkBatch(on connection: PostgresConnection) async throws -> CheckQueue.BatchResult {
+        // Every batch applies the policy in force: a new version takes effect without a restart.
+        let (version, policy) = self.policies.resolve(try await PolicyStore().current(on: connection))
+        let suite = CheckSuite(policy: policy)
+        let check: @Sendable ([ClaimedApplication]) -> [CheckedApplication] = { claimed in
+            let decidedAt = Date()
+            return claimed.concurrentMap { Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt) }
+        }
+        let batch = try await self.queue.processBatch(
+            limit: self.batchSize,
+            on: connection,
+            vault: self.vault,
+            check: check
+        )
+        if batch.claimed > 0 {
+            self.logger.info("applications.checked", metadata: ["count": "\(batch.recorded)"])
+        }
+        for (id, reason) in batch.unevaluable.sorted(by: { $0.key < $1.key }) {
+            // The reason names a field, never its value.
+            self.logger.warning(
+                "application.unevaluable",
+                metadata: ["application.id": "\(id)", "reason": "\(reason)"]
+            )
+        }
+        if batch.recorded < batch.claimed {
+            // Leases that ran out before the results came: another instance has those applications.
+            self.logger.warning("leases.lost", metadata: ["count": "\(batch.claimed - batch.recorded)"])
+        }
+        return batch
+    }
+
+    /// Checks one claimed application. One the checks cannot evaluate (a stored document this build cannot
+    /// read, a time outside the years 0001 to 9999) is unevaluable: referred to a person on every check and
+    /// audited with the reason, on its own, rather than stopping the queue or deciding on nonsense.
     static func check(
         _ claimed: ClaimedApplication,
         suite: CheckSuite,
         policyVersion: Int,
         decidedAt: Date
     ) -> CheckedApplication {
-        guard let application = claimed.underCheck() else {
-            let results = CheckName.allCases.map { CheckResult.refer($0, "the stored submission could not be read") }
-            return CheckedApplication(
-                id: claimed.id, results: results, verdict: .review, policyVersion: policyVersion,
-                duplicateDocuments: claimed.history.duplicateDocuments
-            )
+        let application: ApplicationUnderCheck
+        do {
+            application = try claimed.evaluable()
+        } catch {
+            return .unevaluable(id: claimed.id, error, duplicateDocuments: claimed.history.duplicateDocuments)
         }
         let results = suite.run(application)
         let verdict = Verdict.of(results, application: application, decidedAt: decidedAt, policy: suite.policy)

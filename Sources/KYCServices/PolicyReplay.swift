@@ -26,7 +26,7 @@ public struct PolicyReplay: Sendable {
         var page = try await source.page(since: since, until: until, after: 0, limit: self.pageSize, on: connection)
         while let last = page.last {
             // Fetch the next page while this one is checked.
-            async let next = source.page(since: since, until: until, after: last.claimed.id, limit: self.pageSize,
+            async let next = source.page(since: since, until: until, after: last.id, limit: self.pageSize,
                                          on: connection)
             let chunk = (page.count + workers - 1) / workers
             let current = page
@@ -47,7 +47,8 @@ public struct PolicyReplay: Sendable {
     static func replay(_ stored: ArraySlice<StoredVerdict>, suite: CheckSuite) -> ReplaySummary {
         var summary = ReplaySummary()
         for item in stored {
-            guard let application = item.claimed.underCheck() else {
+            // One that cannot be read back or evaluated is counted, not replayed, and the replay goes on.
+            guard case .success(let claimed) = item.claimed, let application = claimed.underCheck() else {
                 summary.unreadable += 1
                 continue
             }

@@ -21,39 +21,64 @@ public struct ClaimedApplication: Sendable {
 extension ClaimedApplication {
     /// Reads the columns every claim and replay query returns: the id (named `idColumn`), `payload`,
     /// `submitted_at`, `session_started_at`, `earlier_submissions` and `recent_denials` as text, and
-    /// `duplicate_documents`.
-    init(row: PostgresRow, idColumn: String, identifiers: DocumentIdentifiers?) throws(PostgresError) {
+    /// `duplicate_documents`. A value that cannot be read (a timestamp PostgreSQL stores and no instant
+    /// represents, `infinity`) makes this one application unevaluable, naming the column, never the value.
+    init(row: PostgresRow, idColumn: String, identifiers: DocumentIdentifiers?) throws(Unevaluable) {
+        func column<Value>(_ name: String, _ read: () throws(PostgresError) -> Value) throws(Unevaluable) -> Value {
+            do {
+                return try read()
+            } catch {
+                throw Unevaluable("\(name) could not be read")
+            }
+        }
         self.init(
-            id: try row.decode(idColumn),
-            payload: try row.decode("payload"),
-            submittedAt: try row.decode("submitted_at"),
-            receivedAt: try row.columns.contains("received_at") ? row.decode("received_at") : row.decode("submitted_at"),
-            sessionStartedAt: try row.decode("session_started_at"),
+            id: try column(idColumn) { () throws(PostgresError) in try row.decode(idColumn) },
+            payload: try column("payload") { () throws(PostgresError) in try row.decode("payload") },
+            submittedAt: try column("submitted_at") { () throws(PostgresError) in try row.decode("submitted_at") },
+            receivedAt: try column("received_at") { () throws(PostgresError) in
+                try row.columns.contains("received_at") ? row.decode("received_at") : row.decode("submitted_at")
+            },
+            sessionStartedAt: try column("session_started_at") { () throws(PostgresError) in
+                try row.decode("session_started_at")
+            },
             history: AttemptHistory(
-                earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier_submissions")),
-                recentDenials: try CheckQueue.timestamps(row.decode("recent_denials")),
-                duplicateDocuments: try row.decode("duplicate_documents")
+                earlierSubmissions: try column("earlier_submissions") { () throws(PostgresError) in
+                    try CheckQueue.timestamps(row.decode("earlier_submissions"))
+                },
+                recentDenials: try column("recent_denials") { () throws(PostgresError) in
+                    try CheckQueue.timestamps(row.decode("recent_denials"))
+                },
+                duplicateDocuments: try column("duplicate_documents") { () throws(PostgresError) in
+                    try row.decode("duplicate_documents")
+                }
             ),
             identifiers: identifiers
         )
     }
 
-    /// The application as the checks take it, or nil when the stored document cannot be read.
+    /// The application as the checks take it, or nil when they cannot evaluate it.
     public func underCheck() -> ApplicationUnderCheck? {
-        guard let submission = self.submission() else { return nil }
-        return ApplicationUnderCheck(
+        try? self.evaluable()
+    }
+
+    /// The application as the checks take it; throws, with the reason, when the stored document cannot be
+    /// read or a time lies outside what the checks reason about (`ApplicationUnderCheck.requireEvaluable`).
+    public func evaluable() throws(Unevaluable) -> ApplicationUnderCheck {
+        let application = ApplicationUnderCheck(
             id: self.id,
-            submission: submission,
+            submission: try self.submission(),
             sessionStartedAt: self.sessionStartedAt,
             submittedAt: self.submittedAt,
             receivedAt: self.receivedAt,
             history: self.history
         )
+        try application.requireEvaluable()
+        return application
     }
 
     /// The stored document read with the identifiers put back where the capture front end sent them
     /// (given to the decoder, so the document is parsed once).
-    func submission() -> Submission? {
+    func submission() throws(Unevaluable) -> Submission {
         let decoder = JSONDecoder()
         if let identifiers = self.identifiers {
             decoder.userInfo[Submission.StoredIdentifiers.userInfoKey] = Submission.StoredIdentifiers(
@@ -61,7 +86,37 @@ extension ClaimedApplication {
                 mrz: identifiers.mrz
             )
         }
-        return try? decoder.decode(Submission.self, from: Data(self.payload.utf8))
+        do {
+            return try decoder.decode(Submission.self, from: Data(self.payload.utf8))
+        } catch let error as DecodingError {
+            throw Unevaluable("the stored submission could not be read: " + Self.describe(error))
+        } catch {
+            throw Unevaluable("the stored submission could not be read")
+        }
+    }
+
+    /// Where and how the document failed to decode (`document.images[0].width: wrong type`): the coding path
+    /// holds only the submission's own field names and indices, never a value. The decoder's own
+    /// description, which may quote one, is left out.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            var text = ""
+            for key in keys {
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
+            }
+            return text.isEmpty ? "the document" : text
+        }
+        switch error {
+        case .typeMismatch(_, let context): return "\(path(context.codingPath)): wrong type"
+        case .valueNotFound(_, let context): return "\(path(context.codingPath)): null"
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context): return "\(path(context.codingPath)): unreadable"
+        @unknown default: return "the document: unreadable"
+        }
     }
 }
 
@@ -75,12 +130,41 @@ public struct CheckedApplication: Sendable {
     /// The duplicate-document count the checks saw, kept for replay.
     public var duplicateDocuments: Int
 
-    public init(id: Int64, results: [CheckResult], verdict: Verdict, policyVersion: Int, duplicateDocuments: Int) {
+    /// Why the checks could not evaluate it (which field, never its value); nil when they did. Such an
+    /// application goes to review on its own, every check referred with the reason, and the reason is audited
+    /// (`unevaluable`); no policy version is recorded for it.
+    public var unevaluable: String?
+
+    public init(
+        id: Int64,
+        results: [CheckResult],
+        verdict: Verdict,
+        policyVersion: Int,
+        duplicateDocuments: Int,
+        unevaluable: String? = nil
+    ) {
         self.id = id
         self.results = results
         self.verdict = verdict
         self.policyVersion = policyVersion
         self.duplicateDocuments = duplicateDocuments
+        self.unevaluable = unevaluable
+    }
+
+    /// An application the checks could not evaluate: to review, every check referred with the reason.
+    public static func unevaluable(
+        id: Int64,
+        _ problem: Unevaluable,
+        duplicateDocuments: Int = 0
+    ) -> CheckedApplication {
+        CheckedApplication(
+            id: id,
+            results: CheckName.allCases.map { CheckResult.refer($0, "not evaluated: \(problem.reason)") },
+            verdict: .review,
+            policyVersion: 0,
+            duplicateDocuments: duplicateDocuments,
+            unevaluable: problem.reason
+        )
     }
 }
 
@@ -103,17 +187,22 @@ public struct CheckQueue: Sendable {
     public struct BatchResult: Sendable, Equatable {
         public var claimed: Int
         public var recorded: Int
+        /// The applications the checks could not evaluate, routed to review on their own, with the reason.
+        public var unevaluable: [Int64: String]
 
-        public init(claimed: Int, recorded: Int) {
+        public init(claimed: Int, recorded: Int, unevaluable: [Int64: String] = [:]) {
             self.claimed = claimed
             self.recorded = recorded
+            self.unevaluable = unevaluable
         }
     }
 
     /// Claims up to `limit` applications, lets `check` decide them, and records the results the lease
     /// still covers. With a `vault`, duplicates are found by fingerprint under every key version and the
     /// identifiers are sealed in the results' transaction; without one they stay awaiting their seal
-    /// (`kyc-review keys rotate` seals them later) and duplicates are found by plaintext only.
+    /// (`kyc-review keys rotate` seals them later) and duplicates are found by plaintext only. A row that
+    /// cannot be read is not given to `check`: it is recorded as unevaluable, on its own, in the same write as
+    /// the others' results, so that no stored value can fail a batch.
     public func processBatch(
         limit: Int,
         on connection: PostgresConnection,
@@ -133,39 +222,51 @@ public struct CheckQueue: Sendable {
             )
             guard !rows.isEmpty else { return BatchResult(claimed: 0, recorded: 0) }
             var claimed: [ClaimedApplication] = []
+            var unreadable: [(id: Int64, problem: Unevaluable)] = []
+            var sealRequests: [SealRequest] = []
             var documents: [Int64: DocumentKey] = [:]
             for row in rows {
+                let id: Int64 = try row.decode("application_id")
                 let number: String? = try row.decodeIfPresent("document_number")
                 let identifiers = try number.map { number throws(PostgresError) in
                     DocumentIdentifiers(number: number, mrz: try row.decodeIfPresent("mrz"))
                 }
-                let application = try ClaimedApplication(row: row, idColumn: "application_id", identifiers: identifiers)
-                if let number {
-                    documents[application.id] = DocumentKey(
+                if let number, let identifiers {
+                    let document = DocumentKey(
                         issuingCountry: try row.decode("issuing_country"),
                         documentType: try row.decode("document_type"),
                         number: number
                     )
+                    documents[id] = document
+                    sealRequests.append(SealRequest(applicationID: id, identifiers: identifiers, document: document))
                 }
-                claimed.append(application)
+                do {
+                    claimed.append(
+                        try ClaimedApplication(row: row, idColumn: "application_id", identifiers: identifiers)
+                    )
+                } catch {
+                    unreadable.append((id, error))
+                }
             }
-            let duplicates = try await self.countDuplicates(claimed.map(\.id), documents, vault, on: connection)
+            let ids = claimed.map(\.id) + unreadable.map(\.id)
+            let duplicates = try await self.countDuplicates(ids, documents, vault, on: connection)
             for index in claimed.indices {
                 claimed[index].history.duplicateDocuments = duplicates[claimed[index].id] ?? 0
             }
-            let checked = check(claimed)
-            let seals = try Self.seals(
-                claimed.compactMap { application in
-                    guard let identifiers = application.identifiers, let document = documents[application.id] else { return nil }
-                    return SealRequest(applicationID: application.id, identifiers: identifiers, document: document)
-                },
-                vault: vault
-            )
+            let unevaluable = unreadable.map { row in
+                CheckedApplication.unevaluable(id: row.id, row.problem, duplicateDocuments: duplicates[row.id] ?? 0)
+            }
+            let checked = check(claimed) + unevaluable
+            let seals = try Self.seals(sealRequests, vault: vault)
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",
                 [ResultDocument.encode(checked), self.instance, seals]
             ).single().decode("recorded")
-            return BatchResult(claimed: claimed.count, recorded: recorded)
+            var reasons: [Int64: String] = [:]
+            for application in checked {
+                if let reason = application.unevaluable { reasons[application.id] = reason }
+            }
+            return BatchResult(claimed: rows.count, recorded: recorded, unevaluable: reasons)
         } catch let error as StoreError {
             throw error
         } catch let error as PostgresError {
@@ -232,24 +333,22 @@ public struct CheckQueue: Sendable {
         return String(decoding: try JSONEncoder().encode(seals), as: UTF8.self)
     }
 
-    /// Parses a `timestamptz[]` in text form: `{"2026-11-26 10:00:00+00","…"}`.
+    /// Parses a `timestamptz[]` in text form: `{"2026-11-26 10:00:00+00","0001-12-31 10:00:00+00 BC",…}`;
+    /// throws for an element no instant represents (`infinity`) as `Date(postgresTimestamp:)` does.
     static func timestamps(_ text: String) throws(PostgresError) -> [Date] {
         let inner = text.dropFirst().dropLast()
         guard !inner.isEmpty else { return [] }
         return try inner.split(separator: ",").map { element throws(PostgresError) in
-            let value = element.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            guard let date = Date(postgresText: value) else {
-                throw PostgresError(code: .decodingFailed, context: "timestamp array element")
-            }
-            return date
+            try Date(postgresTimestamp: element.trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
         }
     }
 }
 
 /// The JSON document `kyc.record_automated_results` reads: [{application_id, checks: [{name, outcome,
 /// reason_code, evidence}], outcome, reason_code, attempts_remaining, retry_after, policy_version,
-/// duplicate_documents}]. Written by hand into one buffer: it is on every batch's path, and the generic
-/// encoder cost more than the checks themselves (issue 8's profile).
+/// duplicate_documents, unevaluable}]; `unevaluable` (the reason) only for an application the checks could
+/// not evaluate, whose policy_version is null. Written by hand into one buffer: it is on every batch's path,
+/// and the generic encoder cost more than the checks themselves (issue 8's profile).
 enum ResultDocument {
     static func encode(_ checked: [CheckedApplication]) -> String {
         var json: [UInt8] = []
@@ -297,7 +396,12 @@ enum ResultDocument {
                 }
             }
             json.append(contentsOf: #","policy_version":"#.utf8)
-            json.append(contentsOf: String(application.policyVersion).utf8)
+            if let reason = application.unevaluable {
+                json.append(contentsOf: #"null,"unevaluable":"#.utf8)
+                Self.appendString(reason, to: &json)
+            } else {
+                json.append(contentsOf: String(application.policyVersion).utf8)
+            }
             json.append(contentsOf: #","duplicate_documents":"#.utf8)
             json.append(contentsOf: String(application.duplicateDocuments).utf8)
             json.append(UInt8(ascii: "}"))

@@ -1,11 +1,14 @@
 public import Foundation
-import KYCDomain
+public import KYCDomain
 public import KYCPostgres
 public import KYCVault
 
 /// A stored application as a replay needs it: what the checks saw, and what they concluded.
 public struct StoredVerdict: Sendable {
-    public var claimed: ClaimedApplication
+    public var id: Int64
+    /// What the checks saw, or why it cannot be read back (a stored value no instant represents, a seal
+    /// that does not open): such a row is skipped and counted, never a reason to stop the replay.
+    public var claimed: Result<ClaimedApplication, Unevaluable>
     /// The automated verdict recorded at the time (`approved`, `denied:<reason>`, `in_review`).
     public var recorded: String
 }
@@ -40,10 +43,15 @@ public struct ReplaySource: Sendable {
             )
             return try rows.map { row in
                 let id: Int64 = try row.decode("id")
-                return StoredVerdict(
-                    claimed: try ClaimedApplication(row: row, idColumn: "id", identifiers: try self.identifiers(id, row)),
-                    recorded: try row.decode("automated_verdict")
-                )
+                let claimed: Result<ClaimedApplication, Unevaluable>
+                do {
+                    claimed = .success(
+                        try ClaimedApplication(row: row, idColumn: "id", identifiers: try self.identifiers(id, row))
+                    )
+                } catch let problem as Unevaluable {
+                    claimed = .failure(problem)
+                }
+                return StoredVerdict(id: id, claimed: claimed, recorded: try row.decode("automated_verdict"))
             }
         } catch let error as StoreError {
             throw error
@@ -54,6 +62,8 @@ public struct ReplaySource: Sendable {
         }
     }
 
+    /// The row's identifiers; throws `Unevaluable` when its seal does not open, and `StoreError` when the keyring
+    /// is missing or lacks the key (every such row would fail: a configuration problem, not a row's).
     private func identifiers(_ id: Int64, _ row: PostgresRow) throws -> DocumentIdentifiers? {
         if let number: String = try row.decodeIfPresent("document_number") {
             return DocumentIdentifiers(number: number, mrz: try row.decodeIfPresent("mrz"))
@@ -69,6 +79,8 @@ public struct ReplaySource: Sendable {
         }
         do {
             return try vault.open(SealedIdentifiers(keyVersion: version, base64: sealed), applicationID: id)
+        } catch .openingFailed {
+            throw Unevaluable("the sealed identifiers could not be opened")
         } catch {
             throw StoreError(code: .unexpected, message: error.description, context: "application \(id)")
         }

@@ -148,6 +148,41 @@ func verdict(_ application: ApplicationUnderCheck, policy: Policy = Policy()) ->
     }
 }
 
+/// Issue 16, item 3: a time a zone carries past year 9999 or before year 1 would decide on nonsense (a session of
+/// eight millennia, an applicant not yet born, a final `underage`): the checks refuse to evaluate it.
+@Suite struct EvaluableTests {
+    @Test(arguments: [
+        (-62_135_596_800.0, true),  // 0001-01-01T00:00:00Z
+        (253_402_300_799.999, true),  // 9999-12-31T23:59:59.999Z
+        (253_402_300_800.0, false),  // 10000-01-01T00:00:00Z
+        (253_402_351_199.0, false),  // 9999-12-31T23:59:59-14:00
+        (-62_135_647_200.0, false),  // 0001-01-01T00:00:00+14:00, 1 BC
+        (Double.nan, false),
+    ])
+    func evaluatesSubmissionTimesOnlyWithinTheYears0001To9999(seconds: Double, evaluable: Bool) {
+        let application = exampleApplication { _, application in
+            application.submittedAt = Date(timeIntervalSince1970: seconds)
+        }
+        if evaluable {
+            #expect(throws: Never.self) { try application.requireEvaluable() }
+        } else {
+            #expect(throws: Unevaluable("submitted_at is outside the years 0001 to 9999")) {
+                try application.requireEvaluable()
+            }
+        }
+    }
+
+    @Test func aSessionStartOutsideTheYearsIsUnevaluableToo() {
+        let application = exampleApplication { _, application in
+            application.sessionStartedAt = Date(timeIntervalSince1970: -62_135_647_200)
+        }
+        #expect(throws: Unevaluable("session_started_at is outside the years 0001 to 9999")) {
+            try application.requireEvaluable()
+        }
+        #expect(throws: Never.self) { try exampleApplication().requireEvaluable() }
+    }
+}
+
 @Suite struct AttemptLimitTests {
     let submittedAt = Date(timeIntervalSince1970: 1_795_687_770)
 

@@ -1,8 +1,12 @@
 import Foundation
+import KYCDomain
 import KYCPostgres
 import KYCStore
 import KYCTestSupport
+import Logging
 import Testing
+
+@testable import KYCServices
 
 /// The committed corpus of hostile submissions (scripts/generate-hostile-corpus): each gets a clear intake
 /// error or a decision with a reason, and the daemon neither crashes nor stalls behind any of them.
@@ -69,5 +73,91 @@ struct HostileInputTests {
             #expect(checks == accepted.count * 11)
             await owner.close()
         }
+    }
+
+    /// Issue 16, item 3: one extreme timestamp used to fail its whole batch, which was claimed three times and
+    /// parked to review entire. Stored as the table owner, bypassing intake (which refuses them now): whatever
+    /// a past or future intake lets in, the daemon decides the rest of the batch and sends each such
+    /// application to review on its own, audited with a reason that names the field and not its value.
+    @Test func anApplicationTheChecksCannotEvaluateGoesToReviewAloneWhileTheRestOfItsBatchIsDecided() async throws {
+        let database = try await TestServers.freshDatabase()
+        let intake = try await database.connect(role: "kyc_intake")
+        var ids: [String: Int64] = [:]
+        for (index, name) in ["valid-first", "year-10000", "one-bc", "infinite-session", "wrong-shape", "valid-last"]
+            .enumerated()
+        {
+            ids[name] = try await Intake().submit(Fixtures.json(Fixtures.ownLicence("ISOLATE\(index)")), on: intake)
+        }
+        await intake.close()
+        let owner = try await database.connect()
+        for (name, statement): (String, SQL) in [
+            ("year-10000", "UPDATE kyc.applications SET submitted_at = '9999-12-31T23:59:59-14:00' WHERE id = $1"),
+            ("one-bc", "UPDATE kyc.applications SET submitted_at = '0001-01-01T00:00:00+14:00' WHERE id = $1"),
+            ("infinite-session", "UPDATE kyc.applications SET session_started_at = 'infinity' WHERE id = $1"),
+            (
+                "wrong-shape",
+                #"""
+                UPDATE kyc.applications SET payload = jsonb_set(payload, '{document,images}', '{"front": true}')
+                WHERE id = $1
+                """#
+            ),
+        ] {
+            try await owner.query(statement, [ids[name]!])
+        }
+
+        let daemon = try await database.connect(role: "kyc_daemon")
+        let worker = CheckWorker(configuration: Configuration(), logger: Logger(label: "test"))
+        let batch = try await worker.checkBatch(on: daemon)
+        await daemon.close()
+        #expect(batch.claimed == 6 && batch.recorded == 6, "one batch, every application recorded")
+        let expected = [
+            "year-10000": "submitted_at is outside the years 0001 to 9999",
+            "one-bc": "submitted_at is outside the years 0001 to 9999",
+            "infinite-session": "session_started_at could not be read",
+            "wrong-shape": "the stored submission could not be read: document.images: wrong type",
+        ]
+        #expect(batch.unevaluable == Dictionary(uniqueKeysWithValues: expected.map { (ids[$0.key]!, $0.value) }))
+
+        for (name, id) in ids {
+            let row = try await owner.query(
+                """
+                SELECT a.status, a.check_attempts, d.outcome,
+                       (SELECT count(*) FROM kyc.check_results c WHERE c.application_id = a.id) AS checks,
+                       (SELECT count(*) FROM kyc.check_results c WHERE c.application_id = a.id AND c.outcome = 'refer')
+                           AS referred,
+                       (SELECT string_agg(l.action || ':' || coalesce(l.details ->> 'reason', ''), ',')
+                        FROM kyc.audit_log l WHERE l.application_id = a.id AND l.actor = 'auto') AS audit
+                FROM kyc.applications a LEFT JOIN kyc.decisions d ON d.application_id = a.id
+                WHERE a.id = $1
+                """,
+                [id]
+            ).single()
+            #expect(try row.decode("check_attempts", as: Int.self) == 1, "\(name): claimed once, never re-claimed")
+            #expect(try row.decode("checks", as: Int.self) == CheckName.allCases.count, "\(name)")
+            if let reason = expected[name] {
+                #expect(try row.decode("status", as: String.self) == "in_review", "\(name)")
+                #expect(try row.decodeIfPresent("outcome", as: String.self) == nil, "\(name): no decision")
+                #expect(try row.decode("referred", as: Int.self) == CheckName.allCases.count, "\(name)")
+                #expect(try row.decode("audit", as: String.self) == "unevaluable:\(reason)", "\(name): audited once")
+            } else {
+                #expect(try row.decode("status", as: String.self) == "approved", "\(name): decided as usual")
+                #expect(try row.decodeIfPresent("outcome", as: String.self) == "approved", "\(name)")
+            }
+        }
+        let parked = try await owner.query("SELECT count(*) AS n FROM kyc.audit_log WHERE action = 'parked'")
+            .single().decode("n", as: Int.self)
+        #expect(parked == 0)
+        await owner.close()
+
+        // A policy replay over all of them reads back what it can and counts the rest, rather than failing.
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let summary = try await PolicyReplay(candidate: Policy()).run(
+            since: Date(timeIntervalSince1970: -70_000_000_000),
+            until: Date(timeIntervalSince1970: 300_000_000_000),
+            on: reviewer
+        )
+        await reviewer.close()
+        #expect(summary.replayed == 2 && summary.changed == 0)
+        #expect(summary.unreadable == 4)
     }
 }

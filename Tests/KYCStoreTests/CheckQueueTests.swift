@@ -85,6 +85,41 @@ struct CheckQueueTests {
         await connection.close()
     }
 
+    @Test func aRowThatCannotBeReadIsRecordedToReviewOnItsOwnAndTheRestOfItsBatchIsChecked() async throws {
+        let database = try await TestServers.freshDatabase()
+        let first = try await submit(Fixtures.validSubmission(), to: database)
+        let broken = try await submit(Fixtures.validSubmission(), to: database)
+        let last = try await submit(Fixtures.validSubmission(), to: database)
+        let owner = try await database.connect()
+        // PostgreSQL stores it; no instant represents it.
+        try await owner.query("UPDATE kyc.applications SET submitted_at = 'infinity' WHERE id = $1", [broken])
+        let connection = try await database.connect(role: "kyc_daemon")
+        let given = ClaimLog()
+        let batch = try await CheckQueue(instance: "test").processBatch(limit: 10, on: connection) { claimed in
+            given.add(claimed.map(\.id))
+            return approveAll(claimed)
+        }
+        #expect(batch == .init(claimed: 3, recorded: 3, unevaluable: [broken: "submitted_at could not be read"]))
+        #expect(given.all == [first, last], "the checks get only what could be read")
+        #expect(try await status(of: first, in: database) == "approved")
+        #expect(try await status(of: last, in: database) == "approved")
+        #expect(try await status(of: broken, in: database) == "in_review")
+        let audit = try await owner.query(
+            """
+            SELECT action, details ->> 'reason' AS reason FROM kyc.audit_log
+            WHERE application_id = $1 AND actor = 'auto'
+            """,
+            [broken]
+        ).single()
+        #expect(try audit.decode("action", as: String.self) == "unevaluable")
+        #expect(try audit.decode("reason", as: String.self) == "submitted_at could not be read")
+        let attempts = try await owner.query("SELECT check_attempts FROM kyc.applications WHERE id = $1", [broken])
+            .single().decode("check_attempts", as: Int.self)
+        #expect(attempts == 1)
+        await owner.close()
+        await connection.close()
+    }
+
     @Test func fourInstancesClaimingAtOnceNeverShareAnApplication() async throws {
         let database = try await TestServers.freshDatabase()
         for _ in 0..<60 { _ = try await submit(Fixtures.validSubmission(), to: database) }

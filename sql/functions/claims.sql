@@ -93,6 +93,9 @@ $$;
 -- attempts_remaining, retry_after, policy_version, duplicate_documents}]), now one statement per table.
 -- Only applications `instance` still holds in 'checking' are recorded: one whose lease ran out and was
 -- rescued by another instance is skipped, and checked (once) by the other. Returns how many it recorded.
+-- An application the checks could not evaluate (a stored value they cannot read) comes with `unevaluable`,
+-- the reason (a field's name, never its value), and outcome in_review: it goes to review on its own, audited
+-- as 'unevaluable' with the reason, while the rest of the batch is recorded as usual.
 CREATE FUNCTION kyc.record_automated_results(results jsonb, instance text) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -131,9 +134,11 @@ BEGIN
               duplicate_documents integer)
     WHERE a.id = r.application_id AND a.id = ANY (v_held);
 
-    INSERT INTO kyc.audit_log (actor, action, application_id, account_id)
-    SELECT 'auto', 'routed_to_review', a.id, a.account_id
-    FROM jsonb_to_recordset(results) AS r(application_id bigint, outcome text)
+    INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
+    SELECT 'auto', CASE WHEN r.unevaluable IS NULL THEN 'routed_to_review' ELSE 'unevaluable' END, a.id,
+           a.account_id,
+           CASE WHEN r.unevaluable IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('reason', r.unevaluable) END
+    FROM jsonb_to_recordset(results) AS r(application_id bigint, outcome text, unevaluable text)
     JOIN kyc.applications a ON a.id = r.application_id
     WHERE r.outcome = 'in_review' AND a.id = ANY (v_held)
     ORDER BY r.application_id;
