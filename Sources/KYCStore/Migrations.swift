@@ -21,7 +21,7 @@ public struct Migration: Sendable {
     }
 }
 
-/// One repeatable file of `sql/functions/`: the one current text of a feature's functions, triggers and
+/// One repeatable file of `sql/functions/`: the one current text of a feature's functions, views, triggers and
 /// function grants. A function is defined in exactly one file (each uses plain `CREATE FUNCTION`, so a second
 /// definition fails the migration).
 public struct FunctionFile: Sendable {
@@ -78,6 +78,7 @@ public struct Migrator: Sendable {
     /// refer to comes before it. A test checks this list against the files in `sql/functions/`.
     public static let functionFiles: [FunctionFile] = [
         FunctionFile("guards", PackageResources.guards_sql),
+        FunctionFile("trail", PackageResources.trail_sql),
         FunctionFile("intake", PackageResources.intake_sql),
         FunctionFile("policy", PackageResources.policy_sql),
         FunctionFile("claims", PackageResources.claims_sql),
@@ -216,15 +217,22 @@ public struct Migrator: Sendable {
         return stale + applied.keys.sorted()
     }
 
-    /// Drops every function of the schema (their triggers go with them) and applies every file again, so that
-    /// a function removed from the files is gone and a changed signature needs no hand-written DROP.
+    /// Drops every view and function of the schema (their triggers go with them) and applies every file again, so
+    /// that one removed from the files is gone and a changed signature needs no hand-written DROP.
     private static func applyFunctionFiles(_ connection: isolated PostgresConnection) throws {
         try connection.execute(
             """
             DO $drop$
             DECLARE
                 function regprocedure;
+                view regclass;
             BEGIN
+                FOR view IN
+                    SELECT c.oid::regclass FROM pg_catalog.pg_class c
+                    WHERE c.relnamespace = 'kyc'::regnamespace AND c.relkind = 'v'
+                LOOP
+                    EXECUTE format('DROP VIEW IF EXISTS %s CASCADE', view);
+                END LOOP;
                 FOR function IN
                     SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
                     WHERE p.pronamespace = 'kyc'::regnamespace

@@ -150,13 +150,13 @@ struct HostileInputTests {
         await owner.close()
 
         // A policy replay over all of them reads back what it can and counts the rest, rather than failing.
-        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let administrator = try await database.connect(role: try await makePolicyAdministrator(in: database))
         let summary = try await PolicyReplay(candidate: Policy()).run(
             since: Date(timeIntervalSince1970: -70_000_000_000),
             until: Date(timeIntervalSince1970: 300_000_000_000),
-            on: reviewer
+            on: administrator
         )
-        await reviewer.close()
+        await administrator.close()
         #expect(summary.replayed == 2 && summary.changed == 0)
         #expect(summary.unreadable == 4)
     }

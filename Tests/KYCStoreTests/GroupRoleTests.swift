@@ -14,7 +14,7 @@ struct GroupRoleTests {
         let rows = try await connection.query(
             """
             SELECT rolname, rolcanlogin FROM pg_catalog.pg_roles
-            WHERE rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy', 'kyc_review_lead')
+            WHERE rolname IN ('kyc_intake', 'kyc_daemon', 'kyc_reviewer', 'kyc_reporter', 'kyc_privacy', 'kyc_review_lead', 'kyc_policy')
             """
         )
         #expect(try Set(rows.map { try $0.decode("rolname", as: String.self) }) == Set(TestServers.groupRoles))

@@ -111,7 +111,7 @@ struct LeaseTests {
         let entry = try await lead.query(
             """
             SELECT actor, details ->> 'previous_holder' AS previous, details ->> 'note' AS note
-            FROM kyc.audit_log WHERE application_id = $1 AND action = 'lease_broken'
+            FROM kyc.audit_trail WHERE application_id = $1 AND action = 'lease_broken'
             """,
             [id]
         ).single()

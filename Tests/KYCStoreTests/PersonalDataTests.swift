@@ -548,7 +548,7 @@ struct ReplayAccessTests {
         let name = try await makePolicyAdministrator(in: database)
         let administrator = try await database.connect(role: name)
         let page = try await ReplaySource(vault: TestKeyring.vault).page(since: since, until: until, after: 0, limit: 10, on: administrator)
-        #expect(page.map(\.claimed.id) == [first, second])
+        #expect(page.map(\.id) == [first, second])
         await administrator.close()
 
         let owner = try await database.connect()

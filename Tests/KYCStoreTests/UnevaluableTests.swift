@@ -17,6 +17,7 @@ import Testing
             id: 7,
             payload: payload,
             submittedAt: submittedAt,
+            receivedAt: submittedAt,
             sessionStartedAt: submittedAt.addingTimeInterval(-600),
             history: AttemptHistory(earlierSubmissions: [], recentDenials: [], duplicateDocuments: 0),
             identifiers: DocumentIdentifiers(number: "SECRET-NUMBER-1", mrz: nil)

@@ -115,7 +115,7 @@ BEGIN
     INSERT INTO kyc.audit_log (actor, action, application_id, details)
     VALUES (session_user, 'lease_broken', p_application_id,
             jsonb_build_object('previous_holder', v_app.lease_holder, 'expires_at', v_app.lease_expires_at,
-                               'note', p_note));
+                               'note_id', kyc.keep_free_text(p_application_id, NULL, 'note', p_note)));
 END
 $$;
 
@@ -351,7 +351,8 @@ BEGIN
     END IF;
     UPDATE kyc.accounts SET reopened_at = now() WHERE account_id = p_account_id;
     INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
-    VALUES (session_user, 'account_reopened', v_final_application, p_account_id, jsonb_build_object('note', p_note));
+    VALUES (session_user, 'account_reopened', v_final_application, p_account_id,
+            jsonb_build_object('note_id', kyc.keep_free_text(NULL, p_account_id, 'note', p_note)));
 END
 $$;
 

@@ -5,7 +5,8 @@
 -- no free text about the application may remain anywhere). Now free text about an application or an
 -- account lives in kyc.free_texts, and an audit entry carries only its id ({"note_id": n,
 -- "applicant_message_id": m}); the purge deletes the rows, the trail keeps who did what and when.
--- kyc.audit_trail shows the trail with each reference resolved ("(erased)" once purged).
+-- kyc.audit_trail (sql/functions/trail.sql) shows the trail with each reference resolved ("(erased)" once
+-- purged).
 
 CREATE TABLE kyc.free_texts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -21,22 +22,6 @@ CREATE TABLE kyc.free_texts (
 
 CREATE INDEX free_texts_application ON kyc.free_texts (application_id) WHERE application_id IS NOT NULL;
 CREATE INDEX free_texts_account ON kyc.free_texts (account_id) WHERE account_id IS NOT NULL;
-
--- The trail as people read it: the same rows, each free-text reference replaced by its text. A view of the
--- owner's (no function in it, so the function files' drop and re-apply never touch it).
-CREATE VIEW kyc.audit_trail AS
-SELECT l.id, l.at, l.actor, l.action, l.application_id, l.account_id,
-       CASE WHEN l.details ? 'note_id' OR l.details ? 'applicant_message_id'
-            THEN l.details - 'note_id' - 'applicant_message_id'
-                 || jsonb_strip_nulls(jsonb_build_object(
-                        'note', CASE WHEN l.details ? 'note_id'
-                                     THEN coalesce(to_jsonb(n.text), to_jsonb('(erased)'::text)) END,
-                        'applicant_message', CASE WHEN l.details ? 'applicant_message_id'
-                                                  THEN coalesce(to_jsonb(m.text), to_jsonb('(erased)'::text)) END))
-            ELSE l.details END AS details
-FROM kyc.audit_log l
-LEFT JOIN kyc.free_texts n ON n.id = (l.details ->> 'note_id')::bigint
-LEFT JOIN kyc.free_texts m ON m.id = (l.details ->> 'applicant_message_id')::bigint;
 
 -- Entries written before this migration hold their text inline. They are the one rewrite the trail ever
 -- gets: here, by the schema owner, in the migration's transaction (nobody sees the trigger off), counted in
