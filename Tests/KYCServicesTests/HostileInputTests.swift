@@ -27,6 +27,38 @@ struct HostileInputTests {
         }
     }
 
+    /// The corpus was written around the contract example's submission, 2026-11-26T10:09:30Z. Intake bounds
+    /// times by its own clock (CONTRACT §8), so every UTC time of those days moves by the same amount to end
+    /// five seconds before `now`: a session 20 minutes long, a start after the submission or three days
+    /// before it keep their meaning.
+    static func movedToNow(_ document: String, now: Date) -> String {
+        let example = Date(timeIntervalSince1970: 1_795_687_770)
+        let shift = (now.timeIntervalSince(example) - 5).rounded(.down)
+        let pattern = try! NSRegularExpression(pattern: #"2026-11-2[0-9]T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"#)
+        let formatter = ISO8601DateFormatter()
+        var result = document
+        for match in pattern.matches(in: document, range: NSRange(document.startIndex..., in: document)).reversed() {
+            let range = Range(match.range, in: document)!
+            guard let time = formatter.date(from: String(document[range])) else { continue }
+            result.replaceSubrange(
+                Range(match.range, in: result)!, with: formatter.string(from: time.addingTimeInterval(shift))
+            )
+        }
+        return result
+    }
+
+    @Test func theCorpusTimesMoveTogetherToNow() {
+        let now = Date(timeIntervalSince1970: 1_796_300_000)
+        let moved = Self.movedToNow(
+            #"{"session_started_at": "2026-11-26T10:00:00Z", "submitted_at": "2026-11-26T10:09:30Z", "x": "2026-11-23T10:09:30Z"}"#,
+            now: now
+        )
+        let formatter = ISO8601DateFormatter()
+        #expect(moved.contains(formatter.string(from: now.addingTimeInterval(-5))))
+        #expect(moved.contains(formatter.string(from: now.addingTimeInterval(-575))))
+        #expect(moved.contains(formatter.string(from: now.addingTimeInterval(-5 - 3 * 86_400))))
+    }
+
     @Test func everyHostileSubmissionIsRefusedClearlyOrDecided() async throws {
         let corpus = try Self.corpus
         #expect(corpus.count >= 200)
@@ -34,14 +66,14 @@ struct HostileInputTests {
         let intake = try await database.connect(role: "kyc_intake")
         var accepted: [Int64] = []
         var refused = 0
-        let (sessionStartedAt, submittedAt) = (Fixtures.timestamp(secondsAgo: 575), Fixtures.timestamp(secondsAgo: 5))
+        let now = Date()
         for (index, item) in corpus.enumerated() {
             // Each case its own account and document, so that no case is referred for another's sake.
-            // The corpus's session and submission times moved to now: intake refuses times far from its clock.
-            let document = item.document.replacingOccurrences(of: "acct-hostile", with: "acct-h\(index)")
-                .replacingOccurrences(of: "HOSTILE1", with: "HOSTILE\(index)")
-                .replacingOccurrences(of: "2026-11-26T10:00:00Z", with: sessionStartedAt)
-                .replacingOccurrences(of: "2026-11-26T10:09:30Z", with: submittedAt)
+            let document = Self.movedToNow(
+                item.document.replacingOccurrences(of: "acct-hostile", with: "acct-h\(index)")
+                    .replacingOccurrences(of: "HOSTILE1", with: "HOSTILE\(index)"),
+                now: now
+            )
             do {
                 accepted.append(try await Intake().submit(document, on: intake))
             } catch {
