@@ -274,7 +274,7 @@ extension Configuration {
     ///
     /// It masks too much rather than too little: the userinfo runs to the last `@`, since a password may hold
     /// an unencoded `@`, `/` or `?`.
-    static func maskingPassword(_ text: String) -> String {
+    public static func maskingPassword(_ text: String) -> String {
         guard text.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*://"#, options: .regularExpression) != nil else {
             return text.replacingOccurrences(
                 of: #"(?i)(\b[a-z_]*password\s*=\s*)('(?:[^'\\]|\\.)*'?|\S*)"#,

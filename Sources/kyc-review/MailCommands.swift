@@ -56,7 +56,7 @@ struct MailCommand: AsyncParsableCommand {
             )
             do {
                 let receipt = try await SMTPSender(configuration: smtp).send(message)
-                print("delivered to \(smtp.url) (TLS \(smtp.requireTLS ? "required" : "not required")): \(receipt.replyText)")
+                print("delivered to \(Configuration.maskingPassword("\(smtp.url)")) (TLS \(smtp.requireTLS ? "required" : "not required")): \(receipt.replyText)")
             } catch {
                 var line = "kyc-review: not delivered: \(error.code)"
                 if let code = error.replyCode { line += ", reply \(code)" }

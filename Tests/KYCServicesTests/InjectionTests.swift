@@ -56,13 +56,7 @@ struct InjectionTests {
 
     @Test func hostileArgumentsChangeNoSchemaAndAreStoredLiterally() async throws {
         let database = try await TestServers.freshDatabase()
-        var document = Fixtures.validSubmission(account: "acct-injection")
-        document["liveness"] = "inconclusive"
-        let submitted = try CommandLine.run(["submit", "-"], input: Fixtures.json(document), databaseURL: try database.conninfo())
-        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let admin = try await database.connect()
-        try await admin.query("UPDATE kyc.applications SET status = 'in_review' WHERE id = $1", [Int64(id)!])
-        await admin.close()
+        let id = try await caseInReviewThroughTheCLI(account: "acct-injection", in: database)
         let reviewer = try database.conninfo(role: try await makeReviewer(in: database))
         let officer = try database.conninfo(role: try await makePrivacyOfficer(in: database))
         let administrator = try database.conninfo(role: try await makePolicyAdministrator(in: database))

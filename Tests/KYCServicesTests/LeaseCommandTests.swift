@@ -9,13 +9,7 @@ import Testing
 struct LeaseCommandTests {
     @Test func renewAndBreakLeaseExitWithTheContractsStatuses() async throws {
         let database = try await TestServers.freshDatabase()
-        var document = Fixtures.validSubmission(account: "acct-cli-lease")
-        document["liveness"] = "inconclusive"
-        let submitted = try CommandLine.run(["submit", "-"], input: Fixtures.json(document), databaseURL: try database.conninfo())
-        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let admin = try await database.connect()
-        try await admin.query("UPDATE kyc.applications SET status = 'in_review' WHERE id = $1", [Int64(id)!])
-        await admin.close()
+        let id = try await caseInReviewThroughTheCLI(account: "acct-cli-lease", in: database)
         let alice = try database.conninfo(role: try await makeReviewer(in: database))
         let bob = try database.conninfo(role: try await makeReviewer(in: database))
         let lead = try database.conninfo(role: try await makeReviewLead(in: database))
