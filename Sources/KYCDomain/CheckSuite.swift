@@ -79,7 +79,9 @@ public struct CheckSuite: Sendable {
             self.sessionWindow(application),
             self.attemptLimit(application),
             self.documentType(submission.document),
-            self.documentExpiry(submission.document, submittedAt: application.submittedAt),
+            // Valid at the claimed time and when intake received it: a submission dated back (by up to the 24 h
+            // intake allows) cannot make an expired document look valid (CONTRACT §8).
+            self.documentExpiry(submission.document, submittedAt: max(application.submittedAt, application.receivedAt)),
             self.imageQuality(submission),
             self.mrzCheck(mrz),
             self.dataConsistency(submission, mrz: mrz),
@@ -259,7 +261,7 @@ public struct CheckSuite: Sendable {
         history.duplicateDocuments > 0
             ? .refer(
                 .duplicateDocument,
-                "the same document is on \(history.duplicateDocuments) other account(s)' approved or pending applications"
+                "the same document is on \(history.duplicateDocuments) other account(s)' approved, pending or finally denied applications"
             )
             : .pass(.duplicateDocument, "document not used by another account")
     }

@@ -83,7 +83,8 @@ struct MailConfigurationTests {
                 #expect(row.status == "pending", "a rejected password fails no email")
                 #expect(row.attempts == 1)
                 #expect(row.lastReply?.contains("authenticationFailed") == true, "\(row.lastReply ?? "")")
-                #expect((20...37).contains(row.retryInSeconds), "backs off: \(row.retryInSeconds) s")
+                // 30 s ± 20 % from the attempt; read seconds later on a loaded machine, so only its upper end is exact.
+                #expect((5...37).contains(row.retryInSeconds), "backs off: \(row.retryInSeconds) s")
             }
             #expect(try await receivedMessages(for: recipients[0], waitingUpTo: 1).isEmpty)
         }

@@ -254,6 +254,102 @@ struct IntakeAmendmentTests {
         )
     }
 
+    // MARK: - What the outside review found
+
+    /// A final denial is not dodged by a new account_id: the same document on another account is referred as
+    /// a duplicate until the first account is reopened.
+    @Test func theDocumentOfAFinalDenialOnAnotherAccountIsADuplicate() async throws {
+        let database = try await TestServers.freshDatabase()
+        let denied = try await submit(Fixtures.ownLicence("GFRAUD1"), to: database)
+        try await Self.deny(denied, reason: "suspected_fraud", in: database)
+        let retried = try await submit(Fixtures.ownLicence("gfraud-1"), to: database)
+        let daemon = try await database.connect(role: "kyc_daemon")
+        _ = try await daemon.query("SELECT application_id FROM kyc.claim_identified(10, 60, 'test')")
+        let duplicates = try await daemon.query(
+            "SELECT duplicates FROM kyc.count_duplicate_documents($1::jsonb)",
+            ["[{\"application_id\": \(retried), \"fingerprints\": []}]"]
+        ).single().decode("duplicates", as: Int.self)
+        #expect(duplicates == 1)
+        await daemon.close()
+    }
+
+    @Test(arguments: ["DL12345\u{200B}", "DL\u{2011}12345", "ＤＬ１２３４５", "\u{200B}\u{200B}", "DL12345\u{AD}"])
+    func refusesADocumentNumberWithLookAlikeCharacters(number: String) async throws {
+        let database = try await TestServers.freshDatabase()
+        try await Self.expectRefusal(
+            Fixtures.ownLicence(number), in: database, sqlState: "22023", mentioning: ["document.number"]
+        )
+    }
+
+    @Test func refusesAScoreNoDoubleHolds() async throws {
+        let database = try await TestServers.freshDatabase()
+        let text = Fixtures.json(Fixtures.validSubmission()).replacingOccurrences(of: "0.97", with: "1e-400")
+        let connection = try await database.connect(role: "kyc_intake")
+        do {
+            _ = try await Intake().submit(text, on: connection)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.underlying?.sqlState == "22023" && error.message?.contains("face_match_score") == true, "\(error)")
+        }
+        await connection.close()
+    }
+
+    @Test func aPolicyWhoseAttemptFiguresSQLCannotReadIsRefused() async throws {
+        let database = try await TestServers.freshDatabase()
+        let owner = try await database.connect()
+        for change in [#"{"cooldown_seconds": "abc"}"#, #"{"attempt_window_seconds": 1e300}"#, #"{"attempts_per_day": 0}"#] {
+            do {
+                try await owner.query(
+                    "SELECT kyc.publish_policy((SELECT settings FROM kyc.current_policy()) || $1::jsonb, 'test')", [change]
+                )
+                Issue.record("published \(change)")
+            } catch {
+                #expect(error.sqlState == "22023", "\(change)")
+            }
+        }
+        await owner.close()
+    }
+
+    @Test func theReviewerWhoMadeAFinalDenialCannotReopenTheAccount() async throws {
+        let database = try await TestServers.freshDatabase()
+        let id = try await applicationInReview(database)
+        let alice = try await makeReviewer(in: database)
+        let aliceConnection = try await database.connect(role: alice)
+        _ = try await Review().leaseNext(lease: .seconds(600), on: aliceConnection)
+        _ = try await Review().deny(id, reason: .suspectedFraud, note: "forged", on: aliceConnection)
+        let account = try await aliceConnection.query("SELECT account_id FROM kyc.applications WHERE id = $1", [id])
+            .single().decode("account_id", as: String.self)
+        do {
+            try await Review().reopenAccount(account: account, note: "changed my mind", on: aliceConnection)
+            Issue.record("the decider reopened")
+        } catch {
+            #expect(error.underlying?.sqlState == "55000")
+        }
+        await aliceConnection.close()
+        let bob = try await database.connect(role: try await makeReviewer(in: database))
+        try await Review().reopenAccount(account: account, note: "second look", on: bob)
+        await bob.close()
+    }
+
+    @Test func aKeptNoteIsNeverRewritten() async throws {
+        let database = try await TestServers.freshDatabase()
+        let first = try await submit(Fixtures.validSubmission(account: "acct-note"), to: database)
+        try await Self.deny(first, reason: "underage", in: database)
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        try await Review().reopenAccount(account: "acct-note", note: "birth certificate seen", on: reviewer)
+        await reviewer.close()
+        let owner = try await database.connect()
+        for statement: SQL in ["UPDATE kyc.free_texts SET text = 'rewritten'", "TRUNCATE kyc.free_texts"] {
+            do {
+                try await owner.query(statement)
+                Issue.record("\(statement) succeeded")
+            } catch {
+                #expect(error.sqlState == "42501")
+            }
+        }
+        await owner.close()
+    }
+
     // MARK: - One policy
 
     /// Reviewers' denials state what the current policy says: with 5 attempts a day, the first denial leaves

@@ -1,9 +1,9 @@
 -- ---------------------------------------------------------------------------------------------------------
 -- The daemon's check worker.
 
--- An application's attempt history, relative to its own submission time (so a replay sees what the checks
--- saw): the account's earlier submissions in the 24 h before it, and its denials in the 48 h before it,
--- attempt_limit denials not counted.
+-- An application's attempt history, relative to the moment intake received it (so a replay sees what the
+-- checks saw): the account's earlier submissions in the policy's window before it, and its denials as far
+-- back as one could still hold a cooldown, attempt_limit denials not counted.
 CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_received_at timestamptz,
                                     OUT earlier_submissions timestamptz[], OUT recent_denials timestamptz[])
 LANGUAGE sql
@@ -209,6 +209,17 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- Other accounts' applications with the same document: approved or undecided ones (CONTRACT §3), and
+    -- ones denied for a final reason that their account has not had reopened (§8: a final denial is not
+    -- dodged by a new account_id). By fingerprint under every key, and by number for those awaiting their seal.
+    WITH final_denials AS (
+        SELECT o.id
+        FROM kyc.applications o
+        JOIN kyc.decisions d ON d.application_id = o.id
+        JOIN kyc.reason_codes r ON r.code = d.reason_code AND r.final
+        JOIN kyc.accounts acc ON acc.account_id = o.account_id
+        WHERE o.status = 'denied' AND d.decided_at > coalesce(acc.reopened_at, '-infinity')
+    )
     SELECT a.id,
            ((SELECT count(*) FROM kyc.applications o
              WHERE o.document_fingerprint = ANY (ARRAY(
@@ -216,11 +227,17 @@ AS $$
                AND o.document_fingerprint IS NOT NULL
                AND o.status IN ('submitted', 'checking', 'in_review', 'approved')
                AND o.account_id <> a.account_id)
+            + (SELECT count(*) FROM kyc.applications o
+               WHERE o.document_fingerprint = ANY (ARRAY(
+                         SELECT decode(f, 'hex') FROM jsonb_array_elements_text(e -> 'fingerprints') f))
+                 AND o.document_fingerprint IS NOT NULL AND o.status = 'denied'
+                 AND o.account_id <> a.account_id AND o.id IN (SELECT id FROM final_denials))
             + (SELECT count(*) FROM kyc.identifiers_awaiting_seal s
                JOIN kyc.applications o ON o.id = s.application_id
                WHERE s.issuing_country = mine.issuing_country AND s.document_type = mine.document_type
                  AND s.document_number = mine.document_number
-                 AND o.status IN ('submitted', 'checking', 'in_review', 'approved')
+                 AND (o.status IN ('submitted', 'checking', 'in_review', 'approved')
+                      OR o.id IN (SELECT id FROM final_denials))
                  AND o.account_id <> a.account_id))::integer
     FROM jsonb_array_elements(p_documents) e
     JOIN kyc.applications a ON a.id = (e ->> 'application_id')::bigint

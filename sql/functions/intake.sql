@@ -230,6 +230,9 @@ DECLARE
     v_account kyc.accounts;
     v_id bigint;
     v_index integer;
+    -- Intake's clock: the wall clock, not the transaction's start, so a caller holding a transaction open
+    -- cannot date its submission back.
+    v_received_at timestamptz := clock_timestamp();
 BEGIN
     IF submission IS NULL OR jsonb_typeof(submission) <> 'object' THEN
         PERFORM kyc.invalid_field('submission', 'must be a JSON object');
@@ -273,8 +276,10 @@ BEGIN
     v_issuing_country := kyc.field_country(v_document -> 'issuing_country', 'document.issuing_country');
     v_document_number := kyc.field_text(v_document -> 'number', 'document.number', true, 64);
     v_document_number := kyc.normalized_document_number(v_document_number);
-    IF v_document_number = '' THEN
-        PERFORM kyc.invalid_field('document.number', 'must hold letters or digits');
+    -- Look-alikes (a zero-width space, a non-breaking hyphen, fullwidth digits) would make one document two.
+    IF v_document_number !~ '^[A-Z0-9]+$' THEN
+        PERFORM kyc.invalid_field('document.number',
+                                  'must be letters A-Z and digits (spaces, hyphens and < are ignored)');
     END IF;
     v_expiry := kyc.field_date(v_document -> 'expiry_date', 'document.expiry_date');
     PERFORM kyc.field_text(v_document -> 'mrz', 'document.mrz', false, 200, true);
@@ -299,6 +304,10 @@ BEGIN
             PERFORM kyc.invalid_field('face_match_score', 'must be a number');
         END IF;
         v_score := (submission ->> 'face_match_score')::numeric;
+        -- A score the daemon reads as a double: 1e-400 is 0 in no double, so it is no score.
+        IF v_score <> 0 AND abs(v_score) < 1e-300 THEN
+            PERFORM kyc.invalid_field('face_match_score', 'must be between 0 and 1');
+        END IF;
         IF v_score < 0 OR v_score > 1 THEN
             PERFORM kyc.invalid_field('face_match_score', 'must be between 0 and 1');
         END IF;
@@ -310,11 +319,11 @@ BEGIN
     -- nor make an expired document look valid, and no stored time is one the daemon cannot read. Attempts
     -- are counted by received_at, intake's own time.
     v_session_started_at := kyc.field_timestamp(submission -> 'session_started_at', 'session_started_at', true);
-    v_submitted_at := coalesce(kyc.field_timestamp(submission -> 'submitted_at', 'submitted_at', false), now());
-    IF v_submitted_at > now() + interval '60 seconds' THEN
+    v_submitted_at := coalesce(kyc.field_timestamp(submission -> 'submitted_at', 'submitted_at', false), v_received_at);
+    IF v_submitted_at > v_received_at + interval '60 seconds' THEN
         PERFORM kyc.invalid_field('submitted_at', 'must not be more than 60 seconds after intake''s clock');
     END IF;
-    IF v_submitted_at < now() - interval '24 hours' THEN
+    IF v_submitted_at < v_received_at - interval '24 hours' THEN
         PERFORM kyc.invalid_field('submitted_at', 'must not be more than 24 hours before intake''s clock');
     END IF;
     IF v_session_started_at > v_submitted_at THEN
@@ -373,9 +382,9 @@ BEGIN
     END IF;
 
     INSERT INTO kyc.applications (account_id, email, locale, document_type, issuing_country, document_number,
-                                  session_started_at, submitted_at, payload)
+                                  session_started_at, submitted_at, received_at, payload)
     VALUES (v_account_id, v_email, v_locale, v_document_type, v_issuing_country, v_document_number,
-            v_session_started_at, v_submitted_at,
+            v_session_started_at, v_submitted_at, v_received_at,
             submission || jsonb_build_object('locale', v_locale, 'submitted_at', v_submitted_at))
     RETURNING id INTO v_id;
 

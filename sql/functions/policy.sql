@@ -49,6 +49,17 @@ BEGIN
                       AND (p_settings ->> 'review.lease_max_seconds')::numeric % 1 = 0 END, false) THEN
         RAISE EXCEPTION 'review.lease_max_seconds must be a whole number from 60 to 86400' USING ERRCODE = '22023';
     END IF;
+    -- The figures SQL itself reads (kyc.attempt_history, kyc.retry_facts): one bad value would stop every claim,
+    -- so they are checked here with PolicyDocument's ranges, whoever publishes.
+    IF NOT coalesce((SELECT bool_and(
+                jsonb_typeof(p_settings -> k.key) = 'number'
+                AND (p_settings ->> k.key)::numeric BETWEEN k.low AND k.high
+                AND (p_settings ->> k.key)::numeric % 1 = 0)
+            FROM (VALUES ('attempts_per_day', 1, 1000), ('attempt_window_seconds', 60, 30 * 86400),
+                         ('cooldown_seconds', 0, 365 * 86400)) AS k (key, low, high)), false) THEN
+        RAISE EXCEPTION 'attempts_per_day (1 to 1000), attempt_window_seconds (60 to 2592000) and cooldown_seconds '
+            '(0 to 31536000) must be whole numbers in range' USING ERRCODE = '22023';
+    END IF;
     LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
     SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
     v_version := v_previous.version + 1;

@@ -125,6 +125,13 @@ AS $$
     RETURNING id
 $$;
 
+-- A kept text is never rewritten: like the trail that references it, it can only be added, and only the purge
+-- deletes it (its rows are about erased applications and accounts).
+CREATE OR REPLACE TRIGGER free_texts_never_rewritten BEFORE UPDATE ON kyc.free_texts
+    FOR EACH ROW EXECUTE FUNCTION kyc.refuse_audit_change();
+CREATE OR REPLACE TRIGGER free_texts_no_truncate BEFORE TRUNCATE ON kyc.free_texts
+    FOR EACH STATEMENT EXECUTE FUNCTION kyc.refuse_audit_change();
+
 CREATE FUNCTION kyc.set_retention(p_outcome text, p_keep_for interval, p_note text) RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -349,10 +349,17 @@ BEGIN
     IF v_final_application IS NULL THEN
         RAISE EXCEPTION 'refused: the account has no final denial to reopen' USING ERRCODE = '55000';
     END IF;
+    -- A second pair of eyes: who made or confirmed the final decision does not undo it.
+    IF EXISTS (SELECT FROM kyc.decisions d
+               WHERE d.application_id = v_final_application
+                 AND session_user IN (d.decided_by, coalesce(d.confirmed_by, ''))) THEN
+        RAISE EXCEPTION 'refused: the reviewer who made the final decision cannot reopen the account'
+            USING ERRCODE = '55000';
+    END IF;
     UPDATE kyc.accounts SET reopened_at = now() WHERE account_id = p_account_id;
     INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
     VALUES (session_user, 'account_reopened', v_final_application, p_account_id,
-            jsonb_build_object('note_id', kyc.keep_free_text(NULL, p_account_id, 'note', p_note)));
+            jsonb_build_object('note_id', kyc.keep_free_text(v_final_application, p_account_id, 'note', p_note)));
 END
 $$;
 

@@ -19,3 +19,7 @@ UPDATE kyc.applications SET fingerprint_normalized = false WHERE sealed_identifi
 -- kyc.claim_identified mirrored by hand (it now passes the claimed ids).
 DROP INDEX kyc.applications_document_number;
 DROP TYPE kyc.claimed_application;
+
+-- The duplicate check also counts documents of final denials on other accounts (kyc.count_duplicate_documents).
+CREATE INDEX applications_denied_fingerprint ON kyc.applications (document_fingerprint)
+    WHERE document_fingerprint IS NOT NULL AND status = 'denied';
