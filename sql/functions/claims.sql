@@ -89,7 +89,7 @@ BEGIN
 END
 $$;
 
--- The daemon's batch, same document and meaning as before ([{application_id, checks, outcome, reason_code,
+-- The daemon's batch ([{application_id, checks, outcome, reason_code,
 -- attempts_remaining, retry_after, policy_version, duplicate_documents}]), now one statement per table.
 -- Only applications `instance` still holds in 'checking' are recorded: one whose lease ran out and was
 -- rescued by another instance is skipped, and checked (once) by the other. Returns how many it recorded.

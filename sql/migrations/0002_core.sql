@@ -1,9 +1,5 @@
 -- The core schema: accounts, applications, check results, decisions, the email outbox and the audit
--- trail; the four roles of CONTRACT §7; intake (CONTRACT §1) and the daemon's functions.
---
--- Every function that writes is SECURITY DEFINER with search_path pinned to pg_catalog, pg_temp and every
--- name schema-qualified. Roles get EXECUTE on the functions they need and no INSERT, UPDATE or DELETE on
--- any table: the rules live here, where nobody can go around them.
+-- trail; the four roles of CONTRACT §7. The functions that hold the rules are in sql/functions/.
 
 -- Roles are cluster-wide: create them only when missing, so that several databases can share a cluster.
 DO $roles$

@@ -1,7 +1,5 @@
--- Decisions and reviewers (CONTRACT §2, §4, §7): the one function that records any decision, the
--- daemon's automated results and outbox claim, the policy as data, leases on in-review cases, reviewers'
--- decisions with four-eyes, the audited basic-info unlock, and the report. A reviewer is any role that is a member of kyc_reviewer; it acts only through these functions,
--- which check the caller, the state and the lease, and write through kyc.record_decision.
+-- Decisions and reviewers (CONTRACT §2, §4, §7): the policy as data, four-eyes proposals, and the indexes
+-- the review and the report read by. Their functions are in sql/functions/ (decisions, review, reports).
 
 -- The policy the checks and the review rules apply, as data: one JSON document per version, the newest in
 -- force. The daemon reads it at every batch, so a new version takes effect without a restart; each decision
