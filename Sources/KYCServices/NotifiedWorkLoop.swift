@@ -41,20 +41,25 @@ struct NotifiedWorkLoop: Sendable {
                 }
             } catch {
                 failures += 1
-                self.logger.error(
-                    "worker.failed",
-                    metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
-                )
+                // The first failure, then one line in ten: at the 1 s cadence below, a server that stays away
+                // is reported about every 10 s, not every try.
+                if failures % 10 == 1 {
+                    self.logger.error(
+                        "worker.failed",
+                        metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
+                    )
+                }
                 await self.sleep(Self.backoff(afterFailures: failures))
             }
             for connection in connections { await connection.close() }
         }
     }
 
-    /// 250 ms after the first failure, doubling to at most 10 s: quick to notice a restarted server, gentle
-    /// with one that stays away.
+    /// 250 ms after the first failure, doubling to at most 1 s: a restarted server is found within a second
+    /// of its return, whatever its time away (a 10 s cap could add up to 10 s after a crash recovery of as
+    /// many, and strand leases that long), at one connection attempt a second while it stays away.
     static func backoff(afterFailures failures: Int) -> Duration {
-        .milliseconds(min(10_000, 250 << min(max(failures - 1, 0), 6)))
+        .milliseconds(min(1_000, 250 << min(max(failures - 1, 0), 2)))
     }
 
     /// Returns on a notification, after the poll interval, or soon after shutdown begins.
