@@ -25,8 +25,11 @@ public enum Verdict: Sendable, Equatable {
                 return .deny(reason, .final)
             }
             if reason == .attemptLimit {
+                // A result the history no longer bears out (stale) still names a time: one attempt window after
+                // intake received the submission, the policy's own measure, not a restated day.
                 let until = limit.blockedUntil(submittedAt: application.receivedAt, history: application.history)
-                return .deny(reason, .after(until ?? application.submittedAt.addingTimeInterval(86_400)))
+                let window = TimeInterval(policy.attemptWindow.components.seconds)
+                return .deny(reason, .after(until ?? application.receivedAt.addingTimeInterval(window)))
             }
             return .deny(
                 reason,

@@ -250,14 +250,15 @@ struct RetryCase: Sendable, CustomTestStringConvertible {
     }
 
     /// When the check said attempt_limit but the history no longer blocks (a stale result), the retry time falls
-    /// back to a day after the claimed submission time, whatever the policy's window or cooldown.
-    @Test(arguments: [Policy(), attemptPolicy(window: hour, cooldown: hour)])
-    func aStaleAttemptLimitFailureRetriesADayLater(policy: Policy) {
+    /// back to one attempt window of the policy after the received time: the policy's measure, never a restated
+    /// day.
+    @Test(arguments: [(Policy(), day), (attemptPolicy(window: hour, cooldown: day), hour)])
+    func aStaleAttemptLimitFailureRetriesOneAttemptWindowLater(policy: Policy, window: Offset) {
         let outcomes = [CheckName.attemptLimit: CheckResult.fail(.attemptLimit, .attemptLimit, "")]
         let verdict = Verdict.of(
             results(outcomes), application: exampleApplication(), decidedAt: exampleSubmittedAt, policy: policy
         )
-        #expect(verdict == .deny(.attemptLimit, .after(exampleTime(day))))
+        #expect(verdict == .deny(.attemptLimit, .after(exampleTime(window))))
     }
 
     /// The attempt_limit denial's retry time matches the time the check's evidence names.
