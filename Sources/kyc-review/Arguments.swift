@@ -21,14 +21,8 @@ enum OutputFormat: String, OutputFormatChoice {
 
 /// `--format`, declared once for every command that has one.
 struct FormatOption<Format: OutputFormatChoice>: ParsableArguments {
-    @Option(help: ArgumentHelp("Output format: \(Self.choices)."))
+    @Option(help: "How to print the result.")
     var format: Format = .text
-
-    /// `text or json`, `text, json or csv`.
-    static var choices: String {
-        let names = Format.allCases.map(\.rawValue)
-        return names.count < 2 ? names.joined() : names.dropLast().joined(separator: ", ") + " or " + names.last!
-    }
 }
 
 /// The database a command works on: `KYC_DATABASE_URL` (or the configuration file's), else libpq's PG*
