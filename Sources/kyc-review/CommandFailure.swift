@@ -59,7 +59,11 @@ struct CommandFailure: Error, CustomStringConvertible {
         }
     }
 
-    var description: String { "kyc-review: \(self.message)" }
+    /// `kyc-review: ` and the message on one line (libpq's messages, for one, come on two).
+    var description: String {
+        let lines = self.message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        return "kyc-review: " + lines.filter { !$0.isEmpty }.joined(separator: " ")
+    }
 
     /// Writes the line on stderr and exits with the status.
     func exit() -> Never {
