@@ -82,22 +82,6 @@ struct Minutes: ExpressibleByArgument, ExpressibleByIntegerLiteral {
     var defaultValueDescription: String { "\(self.count)" }
 }
 
-/// A whole number of hours, such as the SLA target.
-struct Hours: ExpressibleByArgument, ExpressibleByIntegerLiteral {
-    let count: Int
-
-    init(integerLiteral count: Int) {
-        self.count = count
-    }
-
-    init?(argument: String) {
-        guard let count = Int(argument) else { return nil }
-        self.count = count
-    }
-
-    var defaultValueDescription: String { "\(self.count)" }
-}
-
 /// A point in time: a day (`2026-11-26`, its midnight UTC) or an RFC 3339 time (`2026-11-26T08:00:00Z`).
 struct Instant: ExpressibleByArgument {
     let date: Date

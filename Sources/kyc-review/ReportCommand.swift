@@ -27,7 +27,7 @@ struct ReportCommand: AsyncParsableCommand {
     var until: Instant?
 
     @Option(help: "The SLA target: hours a case may wait in review.")
-    var slaHours: Hours = 24
+    var slaHours: Int = 24
 
     @Option(name: .customLong("mail-to"), parsing: .upToNextOption, help: "Also email the report (text and HTML) to these addresses.")
     var mailTo: [EmailArgument] = []
@@ -38,11 +38,11 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard (1...24 * 365).contains(self.slaHours.count) else { throw ValidationError("--sla-hours must be from 1 to 8760") }
+        guard (1...24 * 365).contains(self.slaHours) else { throw ValidationError("--sla-hours must be from 1 to 8760") }
     }
 
     func run() async throws {
-        let (since, until, slaHours) = (self.since?.date, self.until?.date, self.slaHours.count)
+        let (since, until, slaHours) = (self.since?.date, self.until?.date, self.slaHours)
         let report = try await self.database.run {
             try await Review().report(since: since, until: until, slaHours: slaHours, on: $0)
         }
