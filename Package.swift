@@ -104,9 +104,8 @@ let package = Package(
         .executableTarget(
             name: "kyc-review",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCDomain", "KYCPostgres", "KYCMail", "KYCVault",
+                "KYCServices", "KYCStore", "KYCDomain", "KYCMail", "KYCVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

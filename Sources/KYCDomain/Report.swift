@@ -2,8 +2,11 @@ import Foundation
 
 /// The queue report (CONTRACT §6) as `kyc.report()` returns it, and its renderings for people: text for a
 /// terminal or an email, CSV for spreadsheets, HTML with a small chart for the morning email.
-public struct Report: Decodable, Sendable, Equatable {
-    public struct Queue: Decodable, Sendable, Equatable {
+///
+/// It encodes to the same keys as it decodes from, nulls included: what `kyc-review report --format json`
+/// prints.
+public struct Report: Codable, Sendable, Equatable {
+    public struct Queue: Codable, Sendable, Equatable {
         public var submitted: Int
         public var checking: Int
         public var inReview: Int
@@ -20,7 +23,7 @@ public struct Report: Decodable, Sendable, Equatable {
         }
     }
 
-    public struct Decided: Decodable, Sendable, Equatable {
+    public struct Decided: Codable, Sendable, Equatable {
         public var approved: Int
         public var denied: Int
         public var byReason: [String: Int]
@@ -37,7 +40,7 @@ public struct Report: Decodable, Sendable, Equatable {
         }
     }
 
-    public struct Email: Decodable, Sendable, Equatable {
+    public struct Email: Codable, Sendable, Equatable {
         public var pending: Int
         public var sent24h: Int
         public var failed: Int
@@ -48,9 +51,17 @@ public struct Report: Decodable, Sendable, Equatable {
             case sent24h = "sent_24h"
             case oldestPendingSeconds = "oldest_pending_seconds"
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.pending, forKey: .pending)
+            try container.encode(self.sent24h, forKey: .sent24h)
+            try container.encode(self.failed, forKey: .failed)
+            try container.encode(self.oldestPendingSeconds, forKey: .oldestPendingSeconds)
+        }
     }
 
-    public struct SLA: Decodable, Sendable, Equatable {
+    public struct SLA: Codable, Sendable, Equatable {
         public var targetHours: Int
         public var breaches: Int
         public var breachIds: [Int64]
@@ -62,7 +73,7 @@ public struct Report: Decodable, Sendable, Equatable {
         }
     }
 
-    public struct Reviewer: Decodable, Sendable, Equatable {
+    public struct Reviewer: Codable, Sendable, Equatable {
         public var reviewer: String
         public var decisions: Int
         public var medianHandlingSeconds: Double?
@@ -77,20 +88,37 @@ public struct Report: Decodable, Sendable, Equatable {
             case reviewer, decisions
             case medianHandlingSeconds = "median_handling_seconds"
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.reviewer, forKey: .reviewer)
+            try container.encode(self.decisions, forKey: .decisions)
+            try container.encode(self.medianHandlingSeconds, forKey: .medianHandlingSeconds)
+        }
     }
 
-    public struct Day: Decodable, Sendable, Equatable {
+    public struct Day: Codable, Sendable, Equatable {
         public var day: String
         public var approved: Int
         public var denied: Int
     }
 
-    public struct Percentiles: Decodable, Sendable, Equatable {
+    public struct Percentiles: Codable, Sendable, Equatable {
         public var p50: Double?
         public var p95: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case p50, p95
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.p50, forKey: .p50)
+            try container.encode(self.p95, forKey: .p95)
+        }
     }
 
-    public struct Window: Decodable, Sendable, Equatable {
+    public struct Window: Codable, Sendable, Equatable {
         public var since: String
         public var until: String
         public var decided: Decided
@@ -112,6 +140,21 @@ public struct Report: Decodable, Sendable, Equatable {
             case attemptLimitDenials = "attempt_limit_denials"
             case daily14d = "daily_decisions_14d"
         }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.since, forKey: .since)
+            try container.encode(self.until, forKey: .until)
+            try container.encode(self.decided, forKey: .decided)
+            try container.encode(self.decidedAutomatically, forKey: .decidedAutomatically)
+            try container.encode(self.decidedByReviewers, forKey: .decidedByReviewers)
+            try container.encode(self.automaticShare, forKey: .automaticShare)
+            try container.encode(self.timeToDecisionSeconds, forKey: .timeToDecisionSeconds)
+            try container.encode(self.attemptLimitDenials, forKey: .attemptLimitDenials)
+            try container.encode(self.reviewers, forKey: .reviewers)
+            try container.encode(self.checks, forKey: .checks)
+            try container.encode(self.daily14d, forKey: .daily14d)
+        }
     }
 
     public var generatedAt: String
@@ -129,6 +172,18 @@ public struct Report: Decodable, Sendable, Equatable {
         case oldestInReviewSeconds = "oldest_in_review_seconds"
         case decided24h = "decided_24h"
         case accountsInCooldown = "accounts_in_cooldown"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.generatedAt, forKey: .generatedAt)
+        try container.encode(self.queue, forKey: .queue)
+        try container.encode(self.oldestInReviewSeconds, forKey: .oldestInReviewSeconds)
+        try container.encode(self.decided24h, forKey: .decided24h)
+        try container.encode(self.email, forKey: .email)
+        try container.encode(self.sla, forKey: .sla)
+        try container.encode(self.accountsInCooldown, forKey: .accountsInCooldown)
+        try container.encode(self.window, forKey: .window)
     }
 
     /// Reads `kyc.report()`'s JSON.

@@ -43,7 +43,7 @@ public struct StatusReporter: Service {
                     try await opened.query("SET statement_timeout = '5s'")
                     connection = opened
                 }
-                let report = try await Review().report(on: connection!)
+                let report = try await Review().reportJSON(on: connection!)
                 let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
                 let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
                 self.notifier.notify("STATUS=" + Self.statusLine(figures, mail: mail))

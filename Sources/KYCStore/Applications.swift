@@ -1,4 +1,4 @@
-public import Foundation
+import KYCDomain
 public import KYCPostgres
 public import KYCVault
 
@@ -6,8 +6,8 @@ public import KYCVault
 public struct Applications: Sendable {
     public init() {}
 
-    /// The application as one JSON object (id, account_id, status, submitted_at, checks, decision, emails,
-    /// audit), or `.notFound`.
+    /// The application (id, account_id, status, submitted_at, checks, decision, emails, audit, …), or
+    /// `.notFound`.
     ///
     /// Identifiers (document number, MRZ) are masked unless `reveal`, which only a reviewer may ask for and
     /// which the audit trail records; sealed identifiers are then opened with `vault`.
@@ -16,7 +16,7 @@ public struct Applications: Sendable {
         reveal: Bool = false,
         vault: IdentifierVault? = nil,
         on connection: PostgresConnection
-    ) async throws(StoreError) -> String {
+    ) async throws(StoreError) -> ApplicationView {
         let text: String?
         do {
             text = try await connection.query(
@@ -28,42 +28,60 @@ public struct Applications: Sendable {
             throw StoreError(error)
         }
         guard let text else { throw StoreError(code: .notFound, context: "application \(id)") }
-        return reveal ? try Self.revealing(text, id: id, vault: vault) : text
+        let context = "view of application \(id)"
+        let view = try StoredJSON.decode(ApplicationView.self, from: text, context: context)
+        guard reveal else { return view }
+        let handed = try StoredJSON.decode(RevealedIdentifiers.self, from: text, context: context).identifiers
+        return try Self.revealing(view, handed: handed, id: id, vault: vault)
+    }
+
+    /// What `kyc.reveal_application` hands out beside the view: the plaintext identifiers before their seal,
+    /// or the sealed value and its key version.
+    struct RevealedIdentifiers: Decodable {
+        struct Handed: Decodable {
+            var number: String?
+            var mrz: String?
+            var sealed: String?
+            var keyVersion: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case number, mrz, sealed
+                case keyVersion = "key_version"
+            }
+        }
+
+        var identifiers: Handed
     }
 
     /// Puts the identifiers the reveal handed out into the view's submission.document, opened if sealed.
-    static func revealing(_ text: String, id: Int64, vault: IdentifierVault?) throws(StoreError) -> String {
-        guard var view = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
-            let handed = view.removeValue(forKey: "identifiers") as? [String: Any],
-            var submission = view["submission"] as? [String: Any],
-            var document = submission["document"] as? [String: Any]
-        else { throw StoreError(code: .unexpected, context: "revealed view of application \(id)") }
-        if let number = handed["number"] as? String {
-            document["number"] = number
-            document["mrz"] = handed["mrz"] ?? NSNull()
-        } else if let sealed = handed["sealed"] as? String, let version = handed["key_version"] as? Int {
+    static func revealing(
+        _ view: ApplicationView,
+        handed: RevealedIdentifiers.Handed,
+        id: Int64,
+        vault: IdentifierVault?
+    ) throws(StoreError) -> ApplicationView {
+        guard case .object = view.submission, case .object? = view.submission["document"] else {
+            throw StoreError(code: .unexpected, context: "revealed view of application \(id)")
+        }
+        let (number, mrz): (String?, String?)
+        if let plain = handed.number {
+            (number, mrz) = (plain, handed.mrz)
+        } else if let sealed = handed.sealed, let version = handed.keyVersion {
             guard let vault else {
                 throw StoreError(code: .refused, message: "revealing sealed identifiers needs the keyring (KYC_KEYRING_FILE)")
             }
             do {
-                let identifiers = try vault.open(
-                    SealedIdentifiers(keyVersion: version, base64: sealed),
-                    applicationID: id
-                )
-                document["number"] = identifiers.number
-                document["mrz"] = identifiers.mrz ?? NSNull()
+                let identifiers = try vault.open(SealedIdentifiers(keyVersion: version, base64: sealed), applicationID: id)
+                (number, mrz) = (identifiers.number, identifiers.mrz)
             } catch {
                 throw StoreError(code: .refused, message: error.description)
             }
         } else {
-            document["number"] = NSNull()
-            document["mrz"] = NSNull()
+            (number, mrz) = (nil, nil)
         }
-        submission["document"] = document
-        view["submission"] = submission
-        guard let data = try? JSONSerialization.data(withJSONObject: view, options: [.sortedKeys]) else {
-            throw StoreError(code: .unexpected, context: "revealed view of application \(id)")
-        }
-        return String(decoding: data, as: UTF8.self)
+        var revealed = view
+        revealed.submission["document"]?["number"] = JSONValue(number)
+        revealed.submission["document"]?["mrz"] = JSONValue(mrz)
+        return revealed
     }
 }

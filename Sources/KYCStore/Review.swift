@@ -7,10 +7,11 @@ public import KYCPostgres
 public struct Review: Sendable {
     public init() {}
 
-    /// The in-review cases, oldest first, with their refer reasons, age and lease holder, as a JSON array.
-    public func queue(on connection: PostgresConnection) async throws(StoreError) -> String {
+    /// The in-review cases, oldest first, with their refer reasons, age and lease holder.
+    public func queue(on connection: PostgresConnection) async throws(StoreError) -> [QueueEntry] {
+        let text: String
         do {
-            return try await connection.query(
+            text = try await connection.query(
                 """
                 SELECT coalesce(jsonb_agg(q ORDER BY q.in_review_since, q.id), '[]'::jsonb)::text AS queue
                 FROM (
@@ -28,6 +29,7 @@ public struct Review: Sendable {
         } catch {
             throw StoreError(error)
         }
+        return try StoredJSON.decode([QueueEntry].self, from: text, context: "review queue")
     }
 
     /// Leases the oldest unleased case to the caller for `lease`; nil when none waits.
@@ -164,9 +166,22 @@ public struct Review: Sendable {
         }
     }
 
-    /// The report of CONTRACT §6, as a JSON object: the window [since, until) (default the last 24 hours)
-    /// and SLA breaches past `slaHours` in review.
+    /// The report of CONTRACT §6: the window [since, until) (default the last 24 hours) and SLA breaches past
+    /// `slaHours` in review.
     public func report(
+        since: Date? = nil,
+        until: Date? = nil,
+        slaHours: Int = 24,
+        on connection: PostgresConnection
+    ) async throws(StoreError) -> Report {
+        let text = try await self.reportJSON(since: since, until: until, slaHours: slaHours, on: connection)
+        return try StoredJSON.decode(Report.self, from: text, context: "report")
+    }
+
+    /// The report as `kyc.report()`'s JSON text.
+    ///
+    /// Temporary: kept only for `StatusReporter` until it reads the typed `report(...)`; nothing else calls it.
+    public func reportJSON(
         since: Date? = nil,
         until: Date? = nil,
         slaHours: Int = 24,

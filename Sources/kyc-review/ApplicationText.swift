@@ -1,43 +1,38 @@
 import Foundation
+import KYCDomain
+import KYCStore
 
-/// The text form of `show`, for a reviewer's terminal, written from the JSON view.
+/// The text form of `show`, for a reviewer's terminal.
 enum ApplicationText {
-    static func render(_ json: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            return json
-        }
-        func text(_ value: Any?) -> String {
-            switch value {
-            case nil, is NSNull: return "-"
-            case let string as String: return string
-            case let number as NSNumber: return number.stringValue
-            default: return "\(value!)"
-            }
-        }
+    static func render(_ view: ApplicationView) -> String {
+        /// A stored value as a person reads it; `-` for one that is missing or null.
+        func text(_ value: JSONValue?) -> String { value?.text ?? "-" }
+        func text(_ value: String?) -> String { value ?? "-" }
         var lines: [String] = []
-        lines.append("application \(text(object["id"]))  account \(text(object["account_id"]))  status \(text(object["status"]))")
-        lines.append("submitted \(text(object["submitted_at"]))  session started \(text(object["session_started_at"]))")
-        if let submission = object["submission"] as? [String: Any] {
-            let info = submission["basic_info"] as? [String: Any] ?? [:]
-            let document = submission["document"] as? [String: Any] ?? [:]
+        lines.append("application \(view.id)  account \(view.accountID)  status \(view.status)")
+        lines.append("submitted \(view.submittedAt)  session started \(view.sessionStartedAt)")
+        if case .object = view.submission {
+            let submission = view.submission
+            let info = submission["basic_info"]
+            let document = submission["document"]
             lines.append("")
-            lines.append("applicant: \(text(info["first_name"])) \(text(info["last_name"])), born \(text(info["date_of_birth"]))")
-            lines.append("  nationality \(text(info["nationality"])), resident in \(text(info["country_of_residence"]))")
-            if let address = info["address"] as? String {
+            lines.append("applicant: \(text(info?["first_name"])) \(text(info?["last_name"])), born \(text(info?["date_of_birth"]))")
+            lines.append("  nationality \(text(info?["nationality"])), resident in \(text(info?["country_of_residence"]))")
+            if let address = info?["address"]?.string {
                 for (index, part) in TextTable.wrap(address, width: 66).enumerated() {
                     lines.append((index == 0 ? "  address " : "          ") + part)
                 }
             }
             lines.append(
-                "document: \(text(document["type"])) from \(text(document["issuing_country"])), number \(text(document["number"])), "
-                    + "expires \(text(document["expiry_date"]))"
+                "document: \(text(document?["type"])) from \(text(document?["issuing_country"])), number \(text(document?["number"])), "
+                    + "expires \(text(document?["expiry_date"]))"
             )
-            if let mrz = document["mrz"] as? String {
+            if let mrz = document?["mrz"]?.string {
                 lines.append("  mrz")
                 for line in mrz.split(separator: "\n") { lines.append("    \(line)") }
             }
-            var images = (document["images"] as? [[String: Any]] ?? []).map { ("image \(text($0["side"]))", $0) }
-            if let selfie = submission["selfie"] as? [String: Any] { images.append(("selfie", selfie)) }
+            var images = (document?["images"]?.array ?? []).map { ("image \(text($0["side"]))", $0) }
+            if let selfie = submission["selfie"], case .object = selfie { images.append(("selfie", selfie)) }
             for (label, image) in images {
                 lines.append(
                     "  \(label): \(text(image["mime"])) \(text(image["width"]))x\(text(image["height"])), "
@@ -52,50 +47,47 @@ enum ApplicationText {
         }
         lines.append("")
         lines.append("checks:")
-        for check in object["checks"] as? [[String: Any]] ?? [] {
-            let name = text(check["name"]).padding(toLength: 19, withPad: " ", startingAt: 0)
-            let outcome = text(check["outcome"]).padding(toLength: 6, withPad: " ", startingAt: 0)
-            let evidence = TextTable.wrap(text(check["evidence"]), width: 80 - 29)
+        for check in view.checks {
+            let name = check.name.padding(toLength: 19, withPad: " ", startingAt: 0)
+            let outcome = check.outcome.padding(toLength: 6, withPad: " ", startingAt: 0)
+            let evidence = TextTable.wrap(text(check.evidence), width: 80 - 29)
             lines.append("  \(name) \(outcome) \(evidence.first ?? "")")
             for more in evidence.dropFirst() { lines.append(String(repeating: " ", count: 29) + more) }
         }
         lines.append("")
-        if let decision = object["decision"] as? [String: Any] {
+        if let decision = view.decision {
             lines.append(
-                "decision: \(text(decision["outcome"]))  reason \(text(decision["reason_code"]))  by \(text(decision["decided_by"]))  at \(text(decision["decided_at"]))"
+                "decision: \(decision.outcome)  reason \(text(decision.reasonCode))  by \(decision.decidedBy)  at \(decision.decidedAt)"
             )
-            if let note = decision["note"] as? String { lines.append("note: \(note)") }
+            if let note = decision.note { lines.append("note: \(note)") }
         } else {
             lines.append("decision: none yet")
         }
-        if let proposal = object["proposal"] as? [String: Any] {
+        if let proposal = view.proposal {
             lines.append(
-                "proposal: \(text(proposal["outcome"])) \(text(proposal["reason_code"])) by \(text(proposal["proposed_by"]))"
+                "proposal: \(proposal.outcome) \(text(proposal.reasonCode)) by \(proposal.proposedBy)"
                     + ", waiting for a second reviewer"
             )
         }
-        if let lease = object["lease"] as? [String: Any] {
-            lines.append("leased to \(text(lease["holder"])) until \(text(lease["expires_at"]))")
+        if let lease = view.lease {
+            lines.append("leased to \(lease.holder) until \(lease.expiresAt)")
         }
-        let history = object["history"] as? [[String: Any]] ?? []
-        if !history.isEmpty {
+        if !view.history.isEmpty {
             lines.append("")
             lines.append("other applications of this account:")
-            for earlier in history {
-                lines.append("  \(text(earlier["id"]))  \(text(earlier["status"]))  submitted \(text(earlier["submitted_at"]))")
+            for earlier in view.history {
+                lines.append("  \(earlier.id)  \(earlier.status)  submitted \(earlier.submittedAt)")
             }
         }
         lines.append("")
         lines.append("emails:")
-        for email in object["emails"] as? [[String: Any]] ?? [] {
-            lines.append(
-                "  \(text(email["kind"])) \(text(email["status"])) attempts \(text(email["attempts"])) \(text(email["message_id"]))"
-            )
+        for email in view.emails {
+            lines.append("  \(email.kind) \(email.status) attempts \(email.attempts) \(text(email.messageID))")
         }
         lines.append("")
         lines.append("audit:")
-        for entry in object["audit"] as? [[String: Any]] ?? [] {
-            lines.append("  \(text(entry["at"])) \(text(entry["actor"])) \(text(entry["action"]))")
+        for entry in view.audit {
+            lines.append("  \(entry.at) \(entry.actor) \(entry.action)")
         }
         return lines.joined(separator: "\n")
     }

@@ -18,15 +18,13 @@ struct MailCommand: AsyncParsableCommand {
         )
 
         @Option(help: "Only emails that gave up at or after this time (YYYY-MM-DD or RFC 3339).")
-        var since: String?
+        var since: Instant?
 
-        func validate() throws {
-            if let since { _ = try ReportCommand.instant(since, option: "--since") }
-        }
+        @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let since = try self.since.map { try ReportCommand.instant($0, option: "--since") }
-            let count = try await withDatabase { try await Outbox().retryFailed(since: since, on: $0) }
+            let since = self.since?.date
+            let count = try await self.database.run { try await Outbox().retryFailed(since: since, on: $0) }
             print("re-queued \(count) email\(count == 1 ? "" : "s")")
         }
     }
@@ -37,17 +35,13 @@ struct MailCommand: AsyncParsableCommand {
         )
 
         @Option(help: "The address to send the test message to.")
-        var to: String
-
-        func validate() throws {
-            guard EmailAddress(self.to) != nil else { throw ValidationError("--to must be an email address") }
-        }
+        var to: EmailArgument
 
         func run() async throws {
-            let (from, smtp) = mailSettings()
+            let (from, smtp) = try mailSettings()
             let message = MailMessage(
                 from: from,
-                to: [Mailbox(address: EmailAddress(self.to)!)],
+                to: [Mailbox(address: self.to.address)],
                 subject: "kyc-review test message",
                 messageID: "<kyc-test.\(UUID().uuidString.lowercased())@\(from.address.domain)>",
                 date: Date(),
@@ -58,10 +52,10 @@ struct MailCommand: AsyncParsableCommand {
                 let receipt = try await SMTPSender(configuration: smtp).send(message)
                 print("delivered to \(Configuration.maskingPassword("\(smtp.url)")) (TLS \(smtp.requireTLS ? "required" : "not required")): \(receipt.replyText)")
             } catch {
-                var line = "kyc-review: not delivered: \(error.code)"
+                var line = "not delivered: \(error.code)"
                 if let code = error.replyCode { line += ", reply \(code)" }
                 if let text = error.replyText { line += ": \(text.replacingOccurrences(of: "\n", with: " | "))" }
-                fail(line, error.isPermanent ? ExitStatus.badData : ExitStatus.unavailable)
+                throw CommandFailure(error.isPermanent ? .badData : .unavailable, line)
             }
         }
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import KYCDomain
-import KYCPostgres
 import KYCServices
 import KYCStore
 
@@ -14,32 +13,36 @@ struct PolicyCommand: AsyncParsableCommand {
             the running daemon applies from its next batch. Changing and replaying it takes a member of \
             kyc_policy (or the database owner, for changes).
             """,
-        subcommands: [Show.self, Set.self, Import.self, Replay.self]
+        subcommands: [Show.self, SetSetting.self, Import.self, Replay.self]
     )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the policy in force, as key = value lines.")
 
-        @Option(help: "Output format: text or json.")
-        var format: OutputFormat = .text
+        @OptionGroup var output: FormatOption<OutputFormat>
+
+        @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (version, json) = try await withDatabase { try await PolicyStore().current(on: $0) }
-            switch self.format {
+            let (version, json) = try await self.database.run { try await PolicyStore().current(on: $0) }
+            switch self.output.format {
             case .json:
                 print("{\"version\": \(version), \"settings\": \(json)}")
             case .text:
+                let policy: Policy
                 do {
-                    print("# policy version \(version)\n" + (try Policy(json: json)).text, terminator: "")
+                    policy = try Policy(json: json)
                 } catch {
-                    fail("kyc-review: policy version \(version) cannot be read: \(error)", ExitStatus.badData)
+                    throw CommandFailure.badData("policy version \(version) cannot be read: \(error)")
                 }
+                print("# policy version \(version)\n" + policy.text, terminator: "")
             }
         }
     }
 
-    struct Set: AsyncParsableCommand {
+    struct SetSetting: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change one setting (its value as JSON), publishing a new version.",
             discussion: "Example: kyc-review policy set face_match.pass_from 0.92 --note \"fewer borderline approvals\""
         )
@@ -53,15 +56,17 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Why the policy changes (kept in the audit trail).")
         var note: String
 
+        @OptionGroup var database: DatabaseOptions
+
         func run() async throws {
             let (key, value, note) = (self.key, self.value, self.note)
-            let version = try await withDatabase { connection in
+            let version = try await self.database.run { connection in
                 let current = try await PolicyStore().current(on: connection)
                 let changed: Policy
                 do {
                     changed = try Policy(json: current.json).setting(key, to: value)
                 } catch {
-                    fail("kyc-review: \(error)", ExitStatus.badData)
+                    throw CommandFailure.badData("\(error)")
                 }
                 return try await PolicyStore().publish(changed, note: note, on: connection)
             }
@@ -80,17 +85,18 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Why the policy changes (kept in the audit trail).")
         var note: String
 
+        @OptionGroup var database: DatabaseOptions
+
         func run() async throws {
-            let data = self.file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: self.file)
-            guard let data else { fail("kyc-review: cannot read \(self.file)", ExitStatus.badData) }
+            let data = try readInput(self.file)
             let policy: Policy
             do {
                 policy = try Policy(text: String(decoding: data, as: UTF8.self))
             } catch {
-                fail("kyc-review: \(error)", ExitStatus.badData)
+                throw CommandFailure.badData("\(error)")
             }
             let note = self.note
-            let version = try await withDatabase { try await PolicyStore().publish(policy, note: note, on: $0) }
+            let version = try await self.database.run { try await PolicyStore().publish(policy, note: note, on: $0) }
             print("policy version \(version) in force")
         }
     }
@@ -106,37 +112,30 @@ struct PolicyCommand: AsyncParsableCommand {
         )
 
         @Option(help: "Replay applications submitted from this date (YYYY-MM-DD, UTC).")
-        var since: String
+        var since: Day
 
-        @Option(help: "…until this date, exclusive (default: now).")
-        var until: String?
+        @Option(help: "…until this date, exclusive (YYYY-MM-DD, UTC; default: now).")
+        var until: Day?
 
         @Option(name: .customLong("set"), help: "A candidate change, KEY=VALUE with VALUE as JSON; repeatable.")
         var changes: [String] = []
 
-        @Option(help: "Output format: text or json.")
-        var format: OutputFormat = .text
+        @OptionGroup var output: FormatOption<OutputFormat>
 
-        static func date(_ text: String, option: String) throws -> Date {
-            guard let day = CalendarDate(iso: text) else { throw ValidationError("\(option) must be a date YYYY-MM-DD") }
-            return Date(timeIntervalSince1970: TimeInterval(day.daysSince1970) * 86_400)
-        }
+        @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
-            _ = try Self.date(self.since, option: "--since")
-            if let until { _ = try Self.date(until, option: "--until") }
             for change in self.changes where !change.contains("=") {
                 throw ValidationError("--set takes KEY=VALUE")
             }
         }
 
         func run() async throws {
-            let since = try Self.date(self.since, option: "--since")
-            let until = try self.until.map { try Self.date($0, option: "--until") } ?? Date()
+            let (since, until) = (self.since.date, self.until?.date ?? Date())
             let changes = self.changes
-            let vault = configuredVault()
+            let vault = try configuredVault()
             let started = ContinuousClock.now
-            let (version, summary) = try await withDatabase { connection in
+            let (version, summary) = try await self.database.run { connection in
                 let current = try await PolicyStore().current(on: connection)
                 var candidate: Policy
                 do {
@@ -148,13 +147,13 @@ struct PolicyCommand: AsyncParsableCommand {
                         )
                     }
                 } catch {
-                    fail("kyc-review: \(error)", ExitStatus.badData)
+                    throw CommandFailure.badData("\(error)")
                 }
                 return (current.version, try await PolicyReplay(candidate: candidate, vault: vault).run(since: since, until: until, on: connection))
             }
             let elapsed = ContinuousClock.now - started
             let transitions = summary.changes.sorted { $0.key < $1.key }
-            switch self.format {
+            switch self.output.format {
             case .json:
                 let rows = transitions.map { "{\"from\": \"\($0.key.from)\", \"to\": \"\($0.key.to)\", \"count\": \($0.value)}" }
                 print(

@@ -5,19 +5,19 @@ import KYCStore
 import KYCVault
 
 /// The configured keyring's vault, nil when none is configured; a configured keyring that cannot be read
-/// is one line on stderr and exit 78.
-func configuredVault() -> IdentifierVault? {
+/// is a configuration failure.
+func configuredVault() throws(CommandFailure) -> IdentifierVault? {
     do {
         return try Configuration.load().vault()
     } catch {
-        fail("kyc-review: \(error)", ExitStatus.configuration)
+        throw .configuration("\(error)")
     }
 }
 
-/// The configured vault, or one line on stderr and exit 78 when none is configured.
-func requiredVault(for purpose: String) -> IdentifierVault {
-    guard let vault = configuredVault() else {
-        fail("kyc-review: \(purpose) needs the keyring: set KYC_KEYRING_FILE", ExitStatus.configuration)
+/// The configured vault; none configured is a configuration failure.
+func requiredVault(for purpose: String) throws(CommandFailure) -> IdentifierVault {
+    guard let vault = try configuredVault() else {
+        throw .configuration("\(purpose) needs the keyring: set KYC_KEYRING_FILE")
     }
     return vault
 }
@@ -50,7 +50,7 @@ struct KeysCommand: AsyncParsableCommand {
                 do {
                     next = (try Keyring(fileText: text).versions.last ?? 0) + 1
                 } catch {
-                    fail("kyc-review: \(error)", ExitStatus.badData)
+                    throw CommandFailure.badData("\(error)")
                 }
                 if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
             } else {
@@ -60,7 +60,7 @@ struct KeysCommand: AsyncParsableCommand {
             do {
                 try PrivateFile.write(Data(text.utf8), to: self.keyring)
             } catch {
-                fail("kyc-review: \(error)", ExitStatus.refused)
+                throw CommandFailure.refused("\(error)")
             }
             print(next)
         }
@@ -71,9 +71,11 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Show the keyring's versions and how many rows each key seals, await their seal, or are erased."
         )
 
+        @OptionGroup var database: DatabaseOptions
+
         func run() async throws {
-            let vault = configuredVault()
-            let usage = try await withDatabase { try await KeyRotation.usage(on: $0) }
+            let vault = try configuredVault()
+            let usage = try await self.database.run { try await KeyRotation.usage(on: $0) }
             if let vault {
                 print("keyring: versions \(vault.keyring.versions.map(String.init).joined(separator: ", ")); sealing with \(vault.keyring.currentVersion)")
             } else {
@@ -91,14 +93,16 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Rows per transaction.")
         var batchSize = 500
 
+        @OptionGroup var database: DatabaseOptions
+
         func validate() throws {
             guard self.batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         }
 
         func run() async throws {
-            let rotation = KeyRotation(vault: requiredVault(for: "rotation"), batchSize: self.batchSize)
+            let rotation = KeyRotation(vault: try requiredVault(for: "rotation"), batchSize: self.batchSize)
             let started = ContinuousClock.now
-            let result = try await withDatabase { try await rotation.run(on: $0) }
+            let result = try await self.database.run { try await rotation.run(on: $0) }
             print("sealed \(result.sealed), resealed \(result.resealed), skipped \(result.skipped) (changed meanwhile: run again), "
                 + "\(result.batches) batches in \(ContinuousClock.now - started); every row now on key version \(rotation.vault.keyring.currentVersion) but those skipped")
         }
@@ -122,8 +126,9 @@ struct Purge: AsyncParsableCommand {
     @Option(help: "Applications per transaction.")
     var batchSize = 1000
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var output: FormatOption<OutputFormat>
+
+    @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard self.batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
@@ -132,10 +137,10 @@ struct Purge: AsyncParsableCommand {
     func run() async throws {
         let (batchSize, dryRun) = (self.batchSize, self.dryRun)
         let started = ContinuousClock.now
-        let result = try await withDatabase { try await PersonalData().purge(batchSize: batchSize, dryRun: dryRun, on: $0) }
+        let result = try await self.database.run { try await PersonalData().purge(batchSize: batchSize, dryRun: dryRun, on: $0) }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        switch self.format {
+        switch self.output.format {
         case .json:
             print("{\"dry_run\": \(dryRun), \"applications\": \(result.applications), \"accounts\": \(result.accounts), "
                 + "\"batches\": \(result.batches), \"seconds\": \(String(format: "%.3f", seconds))}")
@@ -151,19 +156,22 @@ struct RetentionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retention",
         abstract: "Show or set how long decided applications keep their personal data.",
-        subcommands: [Show.self, Set.self]
+        subcommands: [Show.self, SetRetention.self]
     )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the retention per outcome, as JSON.")
 
+        @OptionGroup var database: DatabaseOptions
+
         func run() async throws {
-            print(try await withDatabase { try await PersonalData().retention(on: $0) })
+            print(try await self.database.run { try await PersonalData().retention(on: $0) })
         }
     }
 
-    struct Set: AsyncParsableCommand {
+    struct SetRetention: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set the retention, in days after the decision, for approved or denied applications (audited)."
         )
 
@@ -176,17 +184,19 @@ struct RetentionCommand: AsyncParsableCommand {
         @Option(help: "Why the retention changes.")
         var note: String
 
+        @OptionGroup var database: DatabaseOptions
+
         func validate() throws {
             guard self.approvedDays != nil || self.deniedDays != nil else {
                 throw ValidationError("give --approved-days, --denied-days or both")
             }
             guard (self.approvedDays ?? 0) >= 0, (self.deniedDays ?? 0) >= 0 else { throw ValidationError("days must be zero or more") }
-            guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+            try requireNote(self.note)
         }
 
         func run() async throws {
             let (approved, denied, note) = (self.approvedDays, self.deniedDays, self.note)
-            try await withDatabase { connection in
+            try await self.database.run { connection in
                 if let approved { try await PersonalData().setRetention(outcome: "approved", days: approved, note: note, on: connection) }
                 if let denied { try await PersonalData().setRetention(outcome: "denied", days: denied, note: note, on: connection) }
             }
@@ -210,18 +220,20 @@ struct LegalHold: AsyncParsableCommand {
     @Option(help: "Why (the case or order reference).")
     var note: String
 
+    @OptionGroup var database: DatabaseOptions
+
     enum Action: String, EnumerableFlag {
         case set
         case lift
     }
 
     func validate() throws {
-        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+        try requireNote(self.note)
     }
 
     func run() async throws {
         let (account, held, note) = (self.account, self.action == .set, self.note)
-        try await withDatabase { try await PersonalData().setLegalHold(account: account, held: held, note: note, on: $0) }
+        try await self.database.run { try await PersonalData().setLegalHold(account: account, held: held, note: note, on: $0) }
         print(held ? "legal hold set" : "legal hold lifted")
     }
 }
@@ -239,15 +251,17 @@ struct ExportSubject: AsyncParsableCommand {
     @Option(help: "Write to this file (mode 0600) instead of standard output.")
     var output: String?
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
-        let vault = configuredVault()
+        let vault = try configuredVault()
         let account = self.account
-        let json = try await withDatabase { try await PersonalData().exportSubject(account: account, vault: vault, on: $0) }
+        let json = try await self.database.run { try await PersonalData().exportSubject(account: account, vault: vault, on: $0) }
         if let output {
             do {
                 try PrivateFile.write(Data((json + "\n").utf8), to: output)
             } catch {
-                fail("kyc-review: \(error)", ExitStatus.refused)
+                throw CommandFailure.refused("\(error)")
             }
         } else {
             print(json)

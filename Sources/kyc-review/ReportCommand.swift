@@ -15,60 +15,39 @@ struct ReportCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
+    /// The report's formats: CSV besides text and JSON (CONTRACT §6).
+    enum Format: String, OutputFormatChoice { case text, json, csv }
 
-    @Option(help: "Output format: text, json or csv.")
-    var format: Format = .text
+    @OptionGroup var output: FormatOption<Format>
 
     @Option(help: "Start of the window: YYYY-MM-DD or an RFC 3339 time (default: 24 hours ago).")
-    var since: String?
+    var since: Instant?
 
-    @Option(help: "End of the window, exclusive (default: now).")
-    var until: String?
+    @Option(help: "End of the window, exclusive: YYYY-MM-DD or an RFC 3339 time (default: now).")
+    var until: Instant?
 
     @Option(help: "The SLA target: hours a case may wait in review.")
     var slaHours: Int = 24
 
     @Option(name: .customLong("mail-to"), parsing: .upToNextOption, help: "Also email the report (text and HTML) to these addresses.")
-    var mailTo: [String] = []
+    var mailTo: [EmailArgument] = []
 
     @Flag(help: "Exit with status 2 when an SLA breach or a failed email exists.")
     var failOnBreach = false
 
-    static func instant(_ text: String, option: String) throws -> Date {
-        if let day = CalendarDate(iso: text) {
-            return Date(timeIntervalSince1970: TimeInterval(day.daysSince1970) * 86_400)
-        }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        throw ValidationError("\(option) must be YYYY-MM-DD or an RFC 3339 time such as 2026-11-26T08:00:00Z")
-    }
+    @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        if let since { _ = try Self.instant(since, option: "--since") }
-        if let until { _ = try Self.instant(until, option: "--until") }
         guard (1...24 * 365).contains(self.slaHours) else { throw ValidationError("--sla-hours must be from 1 to 8760") }
-        for address in self.mailTo where EmailAddress(address) == nil {
-            throw ValidationError("--mail-to \(address) is not an email address")
-        }
     }
 
     func run() async throws {
-        let since = try self.since.map { try Self.instant($0, option: "--since") }
-        let until = try self.until.map { try Self.instant($0, option: "--until") }
-        let slaHours = self.slaHours
-        let json = try await withDatabase { try await Review().report(since: since, until: until, slaHours: slaHours, on: $0) }
-        let report: Report
-        do {
-            report = try Report(json: json)
-        } catch {
-            fail("kyc-review: the report could not be read: \(error)", ExitStatus.software)
+        let (since, until, slaHours) = (self.since?.date, self.until?.date, self.slaHours)
+        let report = try await self.database.run {
+            try await Review().report(since: since, until: until, slaHours: slaHours, on: $0)
         }
-        switch self.format {
-        case .json: print(json)
+        switch self.output.format {
+        case .json: print(try JSONOutput.line(report))
         case .text: print(report.text, terminator: "")
         case .csv: print(report.csv, terminator: "")
         }
@@ -81,10 +60,10 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func mail(_ report: Report) async throws {
-        let (from, smtp) = mailSettings()
+        let (from, smtp) = try mailSettings()
         let message = MailMessage(
             from: from,
-            to: self.mailTo.compactMap(EmailAddress.init).map { Mailbox(address: $0) },
+            to: self.mailTo.map { Mailbox(address: $0.address) },
             subject: "kyc-review report" + (report.needsAttention ? ": needs attention" : ""),
             messageID: "<kyc-report.\(UUID().uuidString.lowercased())@\(from.address.domain)>",
             date: Date(),
@@ -95,7 +74,18 @@ struct ReportCommand: AsyncParsableCommand {
         do {
             try await SMTPSender(configuration: smtp).send(message)
         } catch {
-            fail("kyc-review: the report could not be sent: \(error)", ExitStatus.unavailable)
+            throw CommandFailure.unavailable("the report could not be sent: \(error)")
         }
+    }
+}
+
+/// The From mailbox and SMTP settings; missing or wrong ones are a configuration failure.
+func mailSettings() throws(CommandFailure) -> (from: Mailbox, smtp: SMTPConfiguration) {
+    do {
+        let settings = try Configuration.load().mailSettings()
+        CurlRuntime.initialise()
+        return settings
+    } catch {
+        throw .configuration("\(error)")
     }
 }

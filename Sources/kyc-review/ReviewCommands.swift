@@ -3,34 +3,32 @@ import Foundation
 import KYCDomain
 import KYCStore
 
-
 struct Queue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the applications in review, oldest first, with refer reasons, age and lease holder."
     )
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var output: FormatOption<OutputFormat>
+
+    @OptionGroup var database: DatabaseOptions
 
     static let widths = [10, 11, 18, 38]
 
     func run() async throws {
-        let json = try await withDatabase { try await Review().queue(on: $0) }
-        switch self.format {
+        let cases = try await self.database.run { try await Review().queue(on: $0) }
+        switch self.output.format {
         case .json:
-            print(json)
+            print(try JSONOutput.line(cases))
         case .text:
-            let cases = (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]]) ?? []
             if cases.isEmpty {
                 print("no applications in review")
                 return
             }
             print(TextTable.row(["ID", "IN REVIEW", "LEASED TO", "REFERRED BY"], widths: Self.widths))
             for item in cases {
-                let age = (item["age_seconds"] as? NSNumber)?.intValue ?? 0
                 print(TextTable.row([
-                    "\(item["id"] ?? "-")", TextTable.age(seconds: age), item["lease_holder"] as? String ?? "-",
-                    (item["refer"] as? [String] ?? []).joined(separator: ", "),
+                    "\(item.id)", TextTable.age(seconds: item.ageSeconds), item.leaseHolder ?? "-",
+                    item.refer.joined(separator: ", "),
                 ], widths: Self.widths))
             }
         }
@@ -43,28 +41,28 @@ struct Next: AsyncParsableCommand {
     )
 
     @Option(help: "How long the lease lasts, in minutes (at most the policy's review.lease_max_seconds).")
-    var leaseMinutes: Int = 15
+    var leaseMinutes: Minutes = 15
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @OptionGroup var output: FormatOption<OutputFormat>
+
+    @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard (1...24 * 60).contains(self.leaseMinutes) else {
+        guard (1...24 * 60).contains(self.leaseMinutes.count) else {
             throw ValidationError("--lease-minutes must be from 1 to 1440")
         }
     }
 
     func run() async throws {
-        let lease = Duration.seconds(self.leaseMinutes * 60)
-        let view: String? = try await withDatabase { connection in
+        let lease = self.leaseMinutes.duration
+        let view = try await self.database.run { connection -> ApplicationView? in
             guard let id = try await Review().leaseNext(lease: lease, on: connection) else { return nil }
             return try await Applications().view(id, on: connection)
         }
-        guard let view else {
-            print(self.format == .json ? "null" : "no application waits for review")
-            return
+        switch self.output.format {
+        case .json: print(try view.map(JSONOutput.line) ?? "null")
+        case .text: print(view.map(ApplicationText.render) ?? "no application waits for review")
         }
-        print(self.format == .json ? view : ApplicationText.render(view))
     }
 }
 
@@ -80,9 +78,11 @@ struct Approve: AsyncParsableCommand {
     @Option(help: "A message for the applicant, written into their email (kept apart from the note).")
     var message: String?
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
         let (id, note, message) = (self.id, self.note, self.message)
-        let effect = try await withDatabase { try await Review().approve(id, note: note, message: message, on: $0) }
+        let effect = try await self.database.run { try await Review().approve(id, note: note, message: message, on: $0) }
         print(effect == .proposed
             ? "application \(id): approval proposed; it takes effect when a second reviewer confirms it"
             : "application \(id) approved")
@@ -95,8 +95,8 @@ struct Deny: AsyncParsableCommand {
     @Argument(help: "The application's id.")
     var id: Int64
 
-    @Option(help: "The reason code (CONTRACT §3), e.g. document_unreadable, suspected_fraud, other.")
-    var reason: String
+    @Option(help: "The reason code (CONTRACT §3); an unknown one exits 65.")
+    var reason: ReasonArgument
 
     @Option(help: "An internal note, kept with the decision and in the audit trail.")
     var note: String?
@@ -104,13 +104,12 @@ struct Deny: AsyncParsableCommand {
     @Option(help: "A message for the applicant, written into their email (kept apart from the note).")
     var message: String?
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
-        guard let reason = ReasonCode(rawValue: self.reason) else {
-            fail("kyc-review: unknown reason code; one of: \(ReasonCode.allCases.map(\.rawValue).joined(separator: ", "))",
-                 ExitStatus.badData)
-        }
+        let reason = try self.reason.code()
         let (id, note, message) = (self.id, self.note, self.message)
-        let effect = try await withDatabase {
+        let effect = try await self.database.run {
             try await Review().deny(id, reason: reason, note: note, message: message, on: $0)
         }
         print(effect == .proposed
@@ -131,13 +130,15 @@ struct UnlockBasicInfo: AsyncParsableCommand {
     @Option(help: "Why the basic info may change.")
     var note: String
 
+    @OptionGroup var database: DatabaseOptions
+
     func validate() throws {
-        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+        try requireNote(self.note)
     }
 
     func run() async throws {
         let (account, note) = (self.account, self.note)
-        try await withDatabase { try await Review().unlockBasicInfo(account: account, note: note, on: $0) }
+        try await self.database.run { try await Review().unlockBasicInfo(account: account, note: note, on: $0) }
         print("basic info unlocked for the account's next submission")
     }
 }
@@ -154,13 +155,15 @@ struct ReopenAccount: AsyncParsableCommand {
     @Option(help: "Why the account may try again.")
     var note: String
 
+    @OptionGroup var database: DatabaseOptions
+
     func validate() throws {
-        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+        try requireNote(self.note)
     }
 
     func run() async throws {
         let (account, note) = (self.account, self.note)
-        try await withDatabase { try await Review().reopenAccount(account: account, note: note, on: $0) }
+        try await self.database.run { try await Review().reopenAccount(account: account, note: note, on: $0) }
         print("account reopened: its next submission is accepted")
     }
 }
@@ -174,9 +177,11 @@ struct Note: AsyncParsableCommand {
     @Argument(help: "The note.")
     var text: String
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
         let (id, text) = (self.id, self.text)
-        try await withDatabase { try await Review().addNote(id, note: text, on: $0) }
+        try await self.database.run { try await Review().addNote(id, note: text, on: $0) }
         print("note added to application \(id)")
     }
 }
@@ -187,9 +192,11 @@ struct Release: AsyncParsableCommand {
     @Argument(help: "The application's id.")
     var id: Int64
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
         let id = self.id
-        try await withDatabase { try await Review().release(id, on: $0) }
+        try await self.database.run { try await Review().release(id, on: $0) }
         print("application \(id) released")
     }
 }
@@ -203,17 +210,19 @@ struct Renew: AsyncParsableCommand {
     var id: Int64
 
     @Option(help: "How long the lease lasts from now, in minutes.")
-    var minutes: Int = 15
+    var minutes: Minutes = 15
+
+    @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard (1...24 * 60).contains(self.minutes) else {
+        guard (1...24 * 60).contains(self.minutes.count) else {
             throw ValidationError("--minutes must be from 1 to 1440")
         }
     }
 
     func run() async throws {
-        let (id, lease) = (self.id, Duration.seconds(self.minutes * 60))
-        let expiresAt = try await withDatabase { try await Review().renewLease(id, lease: lease, on: $0) }
+        let (id, lease) = (self.id, self.minutes.duration)
+        let expiresAt = try await self.database.run { try await Review().renewLease(id, lease: lease, on: $0) }
         print("application \(id) leased to you until \(ISO8601DateFormatter().string(from: expiresAt))")
     }
 }
@@ -230,13 +239,15 @@ struct BreakLease: AsyncParsableCommand {
     @Option(help: "Why the lease is broken.")
     var note: String
 
+    @OptionGroup var database: DatabaseOptions
+
     func validate() throws {
-        guard !self.note.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--note must not be empty") }
+        try requireNote(self.note)
     }
 
     func run() async throws {
         let (id, note) = (self.id, self.note)
-        try await withDatabase { try await Review().breakLease(id, note: note, on: $0) }
+        try await self.database.run { try await Review().breakLease(id, note: note, on: $0) }
         print("application \(id): lease broken; the case may be leased again")
     }
 }
@@ -249,9 +260,11 @@ struct Confirm: AsyncParsableCommand {
     @Argument(help: "The application's id.")
     var id: Int64
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
         let id = self.id
-        try await withDatabase { try await Review().confirmProposal(id, on: $0) }
+        try await self.database.run { try await Review().confirmProposal(id, on: $0) }
         print("application \(id): proposal confirmed and decided")
     }
 }
@@ -268,10 +281,11 @@ struct RejectProposal: AsyncParsableCommand {
     @Option(help: "Why the proposal is turned down.")
     var note: String
 
+    @OptionGroup var database: DatabaseOptions
+
     func run() async throws {
         let (id, note) = (self.id, self.note)
-        try await withDatabase { try await Review().rejectProposal(id, note: note, on: $0) }
+        try await self.database.run { try await Review().rejectProposal(id, note: note, on: $0) }
         print("application \(id): proposal rejected; the case stays in review")
     }
 }
-

@@ -86,6 +86,34 @@ struct CommandLineTests {
         #expect(unreachable.status == 69)
     }
 
+    @Test func everyFailureIsOneLineOnStderrWithTheContractsStatus() async throws {
+        let database = try await TestServers.freshDatabase()
+        let url = try database.conninfo()
+        let cases: [(arguments: [String], url: String, environment: [String: String], status: Int32, says: String)] = [
+            (["deny", "1", "--reason", "no_such_reason"], url, [:], 65, "unknown reason code"),
+            (["show", "424242"], url, [:], 65, "notFound"),
+            (["approve", "1"], try database.conninfo(role: "kyc_reporter"), [:], 1, "not permitted"),
+            (["show", "1"], "host=127.0.0.1 port=1 connect_timeout=2", [:], 69, "cannot reach the database"),
+            (["keys", "rotate"], url, ["KYC_KEYRING_FILE": ""], 78, "KYC_KEYRING_FILE"),
+            (["submit", "/no/such/file"], url, [:], 65, "cannot read"),
+        ]
+        for (arguments, url, environment, status, says) in cases {
+            let run = try CommandLine.run(arguments, databaseURL: url, environment: environment)
+            #expect(run.status == status, "\(arguments)")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("kyc-review: ") && run.stderr.contains(says), "\(arguments): \(run.stderr)")
+        }
+    }
+
+    @Test func argumentsThatCannotBeParsedAreUsageErrors() throws {
+        for arguments in [
+            ["queue", "--format", "csv"], ["report", "--since", "yesterday"], ["next", "--lease-minutes", "soon"],
+            ["mail", "test", "--to", "not an address"], ["policy", "replay", "--since", "2026-13-01"],
+        ] {
+            #expect(try CommandLine.run(arguments, databaseURL: nil).status == 64, "\(arguments)")
+        }
+    }
+
     @Test func keysAddWritesAPrivateKeyringOneVersionAtATime() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kyc-keyring-\(UUID().uuidString.prefix(8))").path
         let first = try CommandLine.run(["keys", "add", "--keyring", path], databaseURL: nil)

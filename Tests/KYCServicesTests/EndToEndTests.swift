@@ -62,9 +62,10 @@ struct EndToEndTests {
 
     func view(_ id: Int64, in database: TestDatabase) async throws -> [String: Any] {
         let connection = try await database.connect()
-        let json = try await Applications().view(id, on: connection)
+        let view = try await Applications().view(id, on: connection)
         await connection.close()
-        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        // Read as the JSON `show --format json` prints, so the assertions name the contract's keys.
+        return try JSONSerialization.jsonObject(with: try JSONEncoder().encode(view)) as! [String: Any]
     }
 
     func submit(_ document: [String: Any], to database: TestDatabase) async throws -> Int64 {

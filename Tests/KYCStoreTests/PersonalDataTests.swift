@@ -159,10 +159,10 @@ struct IdentifierSealingTests {
         try await decideAll(database, verdict: .review)
         let reviewer = try await database.connect(role: try await makeReviewer(in: database))
         let masked = try await Applications().view(id, on: reviewer)
-        #expect(!masked.contains(canary.number))
-        #expect(masked.contains("\"number\": \"\(String(repeating: "*", count: canary.number.count - 3))\(canary.number.suffix(3))\""))
+        #expect(try !encodedJSON(masked).contains(canary.number))
+        #expect(masked.submission["document"]?["number"] == .string("\(String(repeating: "*", count: canary.number.count - 3))\(canary.number.suffix(3))"))
         let revealed = try await Applications().view(id, reveal: true, vault: TestKeyring.vault, on: reviewer)
-        #expect(revealed.contains(canary.number))
+        #expect(try encodedJSON(revealed).contains(canary.number))
         await #expect(throws: StoreError.self) { try await Applications().view(id, reveal: true, vault: nil, on: reviewer) }
         let audited = try await reviewer.query(
             "SELECT count(*) AS n FROM kyc.audit_log WHERE application_id = $1 AND action = 'revealed'", [id]
@@ -233,7 +233,7 @@ struct PurgeTests {
     /// The report as sorted JSON, less the fields that say when it was made.
     func report(_ database: TestDatabase) async throws -> String {
         let reporter = try await database.connect(role: "kyc_reporter")
-        var report = try JSONSerialization.jsonObject(with: Data(try await Review().report(on: reporter).utf8)) as! [String: Any]
+        var report = try JSONSerialization.jsonObject(with: Data(try encodedJSON(try await Review().report(on: reporter)).utf8)) as! [String: Any]
         await reporter.close()
         report["generated_at"] = nil
         // The age of the oldest case grows by the second while the test runs; the purge does not touch it.
@@ -357,7 +357,7 @@ struct PurgeTests {
             }
         }
         await #expect(throws: StoreError.self) { try await Applications().view(world.approved, on: reporter) }
-        let report = try await Review().report(on: reporter)
+        let report = try encodedJSON(try await Review().report(on: reporter))
         for word in ["Cnrfirst", "CNRN", "@example.com", "Lovelace", "1990-08-12"] {
             #expect(!report.contains(word))
         }

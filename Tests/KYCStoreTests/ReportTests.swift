@@ -13,7 +13,7 @@ struct ReportTests {
         try await owner.execute(knownReportData)
         await owner.close()
         let reporter = try await database.connect(role: "kyc_reporter")
-        let report = try Report(json: try await Review().report(on: reporter))
+        let report = try await Review().report(on: reporter)
         await reporter.close()
 
         #expect(report.queue == .init(submitted: 2, checking: 1, inReview: 3))
@@ -48,7 +48,7 @@ struct ReportTests {
         try await owner.execute(knownReportData)
         let since = Date().addingTimeInterval(-72 * 3600)
         let until = Date().addingTimeInterval(-24 * 3600)
-        let report = try Report(json: try await Review().report(since: since, until: until, slaHours: 48, on: owner))
+        let report = try await Review().report(since: since, until: until, slaHours: 48, on: owner)
         #expect(report.window.decided.approved == 1)
         #expect(report.decided24h.approved == 4)
         #expect(report.sla.breaches == 0)
@@ -59,7 +59,7 @@ struct ReportTests {
         let database = try await TestServers.freshDatabase()
         let owner = try await database.connect()
         try await owner.execute(knownReportData)
-        let report = try Report(json: try await Review().report(on: owner))
+        let report = try await Review().report(on: owner)
         await owner.close()
         for line in report.text.split(separator: "\n") { #expect(line.count <= 80, "\(line)") }
         #expect(report.text.contains("2 breaches: 5, 4"))
