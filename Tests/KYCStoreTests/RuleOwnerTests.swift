@@ -138,59 +138,56 @@ struct AttemptLimitRule {
         (3, 3600, 7200, 3), (2, 600, 0, 1), (2, 600, 0, 2), (4, 7200, 172_800, 4), (1, 60, 60, 0),
     ]
 
-    @Test(arguments: cases)
-    func theSQLAndSwiftRetryRulesAgreeUnderThePolicyInForce(limit: Int, window: Int, cooldown: Int, earlier: Int)
-        async throws
-    {
+    /// One database for the whole table (each case publishes its policy and uses its own account), so the
+    /// suite adds one database to the run, not one per case.
+    @Test func theSQLAndSwiftRetryRulesAgreeUnderThePolicyInForce() async throws {
         let database = try await TestServers.freshDatabase()
         let owner = try await database.connect()
-        let published = try Policy()
-            .setting("attempts_per_day", to: "\(limit)")
-            .setting("attempt_window_seconds", to: "\(window)")
-            .setting("cooldown_seconds", to: "\(cooldown)")
-        _ = try await PolicyStore().publish(published, note: "rule owner test", on: owner)
-        let account = "acct-rule-\(limit)-\(window)-\(earlier)"
-        for _ in 0..<earlier {
+        for (limit, window, cooldown, earlier) in Self.cases {
+            let published = try Policy()
+                .setting("attempts_per_day", to: "\(limit)")
+                .setting("attempt_window_seconds", to: "\(window)")
+                .setting("cooldown_seconds", to: "\(cooldown)")
+            _ = try await PolicyStore().publish(published, note: "rule owner test", on: owner)
+            let account = "acct-rule-\(limit)-\(window)-\(cooldown)-\(earlier)"
+            for _ in 0..<earlier {
+                let id = try await submit(Fixtures.validSubmission(account: account), to: database)
+                try await IntakeAmendmentTests.deny(id, reason: "other", in: database)
+            }
             let id = try await submit(Fixtures.validSubmission(account: account), to: database)
-            try await IntakeAmendmentTests.deny(id, reason: "other", in: database)
+            let row = try await owner.query(
+                """
+                SELECT f.attempts_remaining, f.retry_after, a.received_at, now() AS decided_at,
+                       h.earlier_submissions::text AS earlier, h.recent_denials::text AS denials
+                FROM kyc.applications a, kyc.retry_facts(a.id) f,
+                     kyc.attempt_history(a.id, a.account_id, a.received_at) h
+                WHERE a.id = $1
+                """,
+                [id]
+            ).single()
+            // Swift reads the same version the SQL read.
+            let policy = try Policy(json: try await PolicyStore().current(on: owner).json)
+            #expect(policy == published)
+            let history = AttemptHistory(
+                earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier")),
+                recentDenials: try CheckQueue.timestamps(row.decode("denials"))
+            )
+            let swift = AttemptLimit(policy: policy).retry(
+                afterDenialOf: try row.decode("received_at"), decidedAt: try row.decode("decided_at"), history: history
+            )
+            let remaining: Int = try row.decode("attempts_remaining")
+            let retryAfter: Date? = try row.decodeIfPresent("retry_after")
+            let label = "\(account): SQL \(remaining) \(String(describing: retryAfter)), Swift \(swift)"
+            switch swift {
+            case .attemptsRemaining(let count):
+                #expect(retryAfter == nil && remaining == count, "\(label)")
+            case .after(let date):
+                #expect(retryAfter.map { abs($0.timeIntervalSince(date)) < 1 } == true, "\(label)")
+            case .final:
+                Issue.record("no final reason here")
+            }
         }
-        let id = try await submit(Fixtures.validSubmission(account: account), to: database)
-        let row = try await owner.query(
-            """
-            SELECT f.attempts_remaining, f.retry_after, a.received_at, now() AS decided_at,
-                   h.earlier_submissions::text AS earlier, h.recent_denials::text AS denials
-            FROM kyc.applications a, kyc.retry_facts(a.id) f, kyc.attempt_history(a.id, a.account_id, a.received_at) h
-            WHERE a.id = $1
-            """,
-            [id]
-        ).single()
-        // Swift reads the same version the SQL read.
-        let policy = try Policy(json: try await PolicyStore().current(on: owner).json)
         await owner.close()
-        #expect(policy == published)
-        let history = AttemptHistory(
-            earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier")),
-            recentDenials: try CheckQueue.timestamps(row.decode("denials"))
-        )
-        let swift = AttemptLimit(policy: policy).retry(
-            afterDenialOf: try row.decode("received_at"), decidedAt: try row.decode("decided_at"), history: history
-        )
-        let remaining: Int = try row.decode("attempts_remaining")
-        let retryAfter: Date? = try row.decodeIfPresent("retry_after")
-        switch swift {
-        case .attemptsRemaining(let count):
-            #expect(
-                retryAfter == nil && remaining == count,
-                "SQL \(remaining) \(String(describing: retryAfter)), Swift \(swift)"
-            )
-        case .after(let date):
-            #expect(
-                retryAfter.map { abs($0.timeIntervalSince(date)) < 1 } == true,
-                "SQL \(String(describing: retryAfter)), Swift \(date)"
-            )
-        case .final:
-            Issue.record("no final reason here")
-        }
     }
 }
 
