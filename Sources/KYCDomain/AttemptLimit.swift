@@ -1,7 +1,10 @@
 public import Foundation
 
 /// The attempt-limit rules of CONTRACT §3, evaluated relative to a submission's time so that a replay
-/// gives the same answer.
+/// gives the same answer, under the policy's `attemptsPerDay`, `attemptWindow` and `cooldown`.
+///
+/// Reviewers' denials evaluate the same rule in SQL (`kyc.retry_facts`, over `kyc.attempt_history`'s facts
+/// and the same policy version); `RuleOwnerTests.AttemptLimitRule` runs both on one table of cases.
 public struct AttemptLimit: Sendable {
     public let policy: Policy
 
@@ -29,7 +32,8 @@ public struct AttemptLimit: Sendable {
         return until
     }
 
-    /// The end of the latest cooldown: 24 h after any denial that is the `limit`-th within 24 h.
+    /// The end of the latest cooldown: `cooldown` after any denial that is the `attemptsPerDay`-th within one
+    /// attempt window.
     public func cooldownEnd(denials: [Date]) -> Date? {
         let limit = self.policy.attemptsPerDay
         let sorted = denials.sorted()
@@ -40,6 +44,12 @@ public struct AttemptLimit: Sendable {
             end = sorted[index].addingTimeInterval(cooldown)
         }
         return end
+    }
+
+    /// When an application refused for attempt_limit may be tried again: when the limit or a cooldown frees,
+    /// or, for a history that shows neither, one attempt window after its submission.
+    public func retryAfterRefusal(submittedAt: Date, receivedAt: Date, history: AttemptHistory) -> Date {
+        self.blockedUntil(submittedAt: receivedAt, history: history) ?? submittedAt.addingTimeInterval(window)
     }
 
     /// What a denial (for any reason but attempt_limit) tells the applicant about trying again.
@@ -69,7 +79,7 @@ public struct AttemptLimit: Sendable {
 
 /// What a denied applicant may do next (CONTRACT §5).
 public enum RetryPolicy: Sendable, Equatable {
-    /// They may try again now, with this many attempts left in the current 24 hours.
+    /// They may try again now, with this many attempts left in the current attempt window.
     case attemptsRemaining(Int)
     /// They may try again from this time.
     case after(Date)

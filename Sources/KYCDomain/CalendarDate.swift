@@ -28,21 +28,16 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     /// The UTC calendar day of an instant.
     public init(utcDayOf date: Date) {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
-        let (year, month, day) = CalendarDate.civil(fromDays: days)
-        self.year = year
-        self.month = month
-        self.day = day
+        let days = Int64((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        let civil = CivilDays.civil(days: days)
+        self.year = Int(civil.year)
+        self.month = Int(civil.month)
+        self.day = Int(civil.day)
     }
 
     /// Days from 1970-01-01 to this date.
     public var daysSince1970: Int {
-        let y = self.month <= 2 ? self.year - 1 : self.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (self.month + (self.month > 2 ? -3 : 9)) + 2) / 5 + self.day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        Int(CivilDays.days(year: Int64(self.year), month: Int64(self.month), day: Int64(self.day)))
     }
 
     static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
@@ -53,18 +48,6 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Whole years from `self` to `other`: an age. Someone born on 29 February is a year older on 1 March

@@ -106,11 +106,13 @@ public struct CheckSuite: Sendable {
             return .fail(
                 .attemptLimit,
                 .attemptLimit,
-                "\(earlier) earlier attempts in 24 h, \(application.history.recentDenials.count) recent denials; "
+                "\(earlier) earlier attempts in \(Self.window(self.policy.attemptWindow)), "
+                    + "\(application.history.recentDenials.count) recent denials; "
                     + "blocked until \(RetryTime.format(until))"
             )
         }
-        return .pass(.attemptLimit, "\(earlier) earlier attempts in 24 h; limit \(self.policy.attemptsPerDay)")
+        let window = Self.window(self.policy.attemptWindow)
+        return .pass(.attemptLimit, "\(earlier) earlier attempts in \(window); limit \(self.policy.attemptsPerDay)")
     }
 
     func documentType(_ document: Submission.Document) -> CheckResult {
@@ -264,6 +266,13 @@ public struct CheckSuite: Sendable {
                 "the same document is on \(history.duplicateDocuments) other account(s)' approved, pending or finally denied applications"
             )
             : .pass(.duplicateDocument, "document not used by another account")
+    }
+
+    /// The policy's attempt window as evidence states it: whole hours as `24 h`, anything else in minutes and
+    /// seconds.
+    static func window(_ window: Duration) -> String {
+        let seconds = window.components.seconds
+        return seconds % 3600 == 0 ? "\(seconds / 3600) h" : minutesAndSeconds(TimeInterval(seconds))
     }
 
     static func minutesAndSeconds(_ interval: TimeInterval) -> String {

@@ -42,7 +42,11 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case duplicateIdentity = "duplicate_identity"
     case other
 
-    /// A final reason allows no new attempt.
+    /// A final reason allows no new attempt (CONTRACT §3).
+    ///
+    /// The database owns finality: `kyc.reason_codes.final` is what every decision records and what its
+    /// email says. The daemon's pure evaluation reads this copy to choose what a denial tells the applicant;
+    /// `RuleOwnerTests.ReasonFinality` pins it to the table, code by code.
     public var isFinal: Bool {
         switch self {
         case .underage, .suspectedFraud, .duplicateIdentity: true

@@ -4,7 +4,8 @@
 /// Intake stores numbers in this form (`kyc.normalized_document_number` in `sql/functions/intake.sql`), so
 /// fingerprints, the duplicate count and the consistency check compare the same text. This function applies
 /// it where a number was stored before that (the consistency check of an older row, the fingerprints of
-/// numbers sealed before it); `DocumentNumberNormalizationTests` pins both to one table of cases.
+/// numbers sealed before it);
+/// `IntakeAmendmentTests.theSQLAndSwiftNormalFormsAgreeOnEveryCase` pins both to one table of cases.
 public enum DocumentNumber {
     public static func normalized(_ number: String) -> String {
         var result = String.UnicodeScalarView()

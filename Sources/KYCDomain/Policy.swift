@@ -1,6 +1,11 @@
 public import Foundation
 
 /// The rules the automated checks apply, with CONTRACT §3's defaults.
+///
+/// The policy in force is data in the database (`kyc.policy_versions`); the daemon and `kyc-review` read the
+/// version in force and SQL reads the same version through `kyc.policy_setting`. These defaults are what a
+/// key left out of a version means: the database's side states them once in `kyc.policy_keys()`, and
+/// `RuleOwnerTests.PolicyKeys` pins every key, default and range of the two to the same values.
 public struct Policy: Sendable, Equatable {
     /// The longest allowed time from session start to submission.
     public var sessionWindow: Duration = .seconds(15 * 60)

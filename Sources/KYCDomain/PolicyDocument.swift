@@ -24,13 +24,34 @@ public struct PolicyError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// A key left out keeps its default; an unknown key or a value of the wrong kind is an error.
 extension Policy {
-    /// Every key, in the order `text` writes them.
+    /// Every key, in the order `text` writes them. The database's side of the same list, with defaults and
+    /// ranges, is `kyc.policy_keys()` (sql/functions/policy.sql); `RuleOwnerTests.PolicyKeys` pins the two.
     public static let keys: [String] = [
         "session_window_seconds", "attempts_per_day", "attempt_window_seconds", "cooldown_seconds", "minimum_age",
         "face_match.deny_below", "face_match.pass_from", "image.mime_types", "image.max_bytes", "image.min_long_side",
         "image.min_short_side", "document_types.passport", "document_types.id_card", "document_types.drivers_license",
         "reason_precedence", "four_eyes.reasons", "four_eyes.duplicate_approvals", "review.lease_max_seconds",
     ]
+
+    /// The range each whole-number key may take, the `_seconds` keys in seconds: the one statement of these
+    /// bounds in Swift, the same as `kyc.policy_keys()`'s, which `kyc.publish_policy` enforces.
+    public static let wholeNumberRanges: [String: ClosedRange<Int>] = [
+        "session_window_seconds": 1...86_400,
+        "attempts_per_day": 1...1000,
+        "attempt_window_seconds": 60...(30 * 86_400),
+        "cooldown_seconds": 0...(365 * 86_400),
+        "minimum_age": 0...150,
+        "image.max_bytes": 1...(1 << 40),
+        "image.min_long_side": 0...100_000,
+        "image.min_short_side": 0...100_000,
+        "review.lease_max_seconds": 60...86_400,
+    ]
+
+    /// Whether a value read by `JSONSerialization` is JSON `true` or `false`. Foundation reads booleans and
+    /// numbers alike as `NSNumber`, and the numbers 0 and 1 cast to `Bool` too, so the class tells them apart.
+    static func isJSONBoolean(_ value: Any) -> Bool {
+        type(of: value) == Bool.self || type(of: value) == type(of: NSNumber(value: true) as Any)
+    }
 
     /// Reads a policy from its JSON object.
     public init(json: String) throws(PolicyError) {
@@ -81,19 +102,20 @@ extension Policy {
         for key in settings.keys where !Self.keys.contains(key) {
             throw PolicyError(key: key, problem: "is not a policy key")
         }
-        func seconds(_ key: String, _ range: ClosedRange<Int>) throws(PolicyError) -> Duration? {
-            try integer(key, range).map { .seconds($0) }
+        func seconds(_ key: String) throws(PolicyError) -> Duration? {
+            try integer(key).map { .seconds($0) }
         }
-        func integer(_ key: String, _ range: ClosedRange<Int>) throws(PolicyError) -> Int? {
+        func integer(_ key: String) throws(PolicyError) -> Int? {
             guard let raw = settings[key] else { return nil }
-            guard let number = raw as? NSNumber, !(raw is Bool), number.doubleValue == number.doubleValue.rounded(),
+            let range = Self.wholeNumberRanges[key]!
+            guard let number = raw as? NSNumber, !Self.isJSONBoolean(raw), number.doubleValue == number.doubleValue.rounded(),
                 range.contains(number.intValue)
             else { throw PolicyError(key: key, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
             return number.intValue
         }
         func fraction(_ key: String) throws(PolicyError) -> Double? {
             guard let raw = settings[key] else { return nil }
-            guard let number = raw as? NSNumber, !(raw is Bool), (0...1).contains(number.doubleValue) else {
+            guard let number = raw as? NSNumber, !Self.isJSONBoolean(raw), (0...1).contains(number.doubleValue) else {
                 throw PolicyError(key: key, problem: "must be a number from 0 to 1")
             }
             return number.doubleValue
@@ -126,17 +148,17 @@ extension Policy {
             throw PolicyError(key: key, problem: "must be \"all\", \"none\", {\"only\": […]} or {\"all_except\": […]}")
         }
 
-        if let value = try seconds("session_window_seconds", 1...86_400) { self.sessionWindow = value }
-        if let value = try integer("attempts_per_day", 1...1000) { self.attemptsPerDay = value }
-        if let value = try seconds("attempt_window_seconds", 60...(30 * 86_400)) { self.attemptWindow = value }
-        if let value = try seconds("cooldown_seconds", 0...(365 * 86_400)) { self.cooldown = value }
-        if let value = try integer("minimum_age", 0...150) { self.minimumAge = value }
+        if let value = try seconds("session_window_seconds") { self.sessionWindow = value }
+        if let value = try integer("attempts_per_day") { self.attemptsPerDay = value }
+        if let value = try seconds("attempt_window_seconds") { self.attemptWindow = value }
+        if let value = try seconds("cooldown_seconds") { self.cooldown = value }
+        if let value = try integer("minimum_age") { self.minimumAge = value }
         if let value = try fraction("face_match.deny_below") { self.faceMatchDeny = value }
         if let value = try fraction("face_match.pass_from") { self.faceMatchPass = value }
         if let value = try strings("image.mime_types") { self.imageMimeTypes = Set(value.map { $0.lowercased() }) }
-        if let value = try integer("image.max_bytes", 1...(1 << 40)) { self.maximumImageBytes = value }
-        if let value = try integer("image.min_long_side", 0...100_000) { self.minimumImageLongSide = value }
-        if let value = try integer("image.min_short_side", 0...100_000) { self.minimumImageShortSide = value }
+        if let value = try integer("image.max_bytes") { self.maximumImageBytes = value }
+        if let value = try integer("image.min_long_side") { self.minimumImageLongSide = value }
+        if let value = try integer("image.min_short_side") { self.minimumImageShortSide = value }
         for type in DocumentType.allCases {
             if let rule = try countryRule("document_types.\(type.rawValue)") { self.documentTypes[type] = rule }
         }
@@ -153,12 +175,12 @@ extension Policy {
             self.fourEyesReasons = value.compactMap(ReasonCode.init(rawValue:))
         }
         if let raw = settings["four_eyes.duplicate_approvals"] {
-            guard let flag = raw as? Bool else {
+            guard Self.isJSONBoolean(raw), let flag = raw as? Bool else {
                 throw PolicyError(key: "four_eyes.duplicate_approvals", problem: "must be true or false")
             }
             self.fourEyesDuplicateApprovals = flag
         }
-        if let value = try seconds("review.lease_max_seconds", 60...86_400) { self.reviewLeaseMax = value }
+        if let value = try seconds("review.lease_max_seconds") { self.reviewLeaseMax = value }
         guard self.faceMatchDeny <= self.faceMatchPass else {
             throw PolicyError(key: "face_match.deny_below", problem: "must not be above face_match.pass_from")
         }

@@ -25,11 +25,11 @@ public enum Verdict: Sendable, Equatable {
                 return .deny(reason, .final)
             }
             if reason == .attemptLimit {
-                // A result the history no longer bears out (stale) still names a time: one attempt window after
-                // intake received the submission, the policy's own measure, not a restated day.
-                let until = limit.blockedUntil(submittedAt: application.receivedAt, history: application.history)
-                let window = TimeInterval(policy.attemptWindow.components.seconds)
-                return .deny(reason, .after(until ?? application.receivedAt.addingTimeInterval(window)))
+                let until = limit.retryAfterRefusal(
+                    submittedAt: application.submittedAt, receivedAt: application.receivedAt,
+                    history: application.history
+                )
+                return .deny(reason, .after(until))
             }
             return .deny(
                 reason,
@@ -48,8 +48,8 @@ public enum Verdict: Sendable, Equatable {
 public enum RetryTime {
     public static func format(_ date: Date) -> String {
         let seconds = Int64((date.timeIntervalSince1970 / 60).rounded(.up)) * 60
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = Int(seconds - days * 86_400)
+        let (days, second) = CivilDays.split(seconds: seconds)
+        let secondOfDay = Int(second)
         let day = CalendarDate(utcDayOf: Date(timeIntervalSince1970: TimeInterval(days * 86_400)))
         func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(day) \(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)) UTC"

@@ -1,9 +1,14 @@
-/// A mailbox address checked before it reaches libcurl or a header: one `@`, an ASCII RFC 5321 local part
-/// of at most 64 characters, and a domain of letters, digits and hyphens. An internationalised domain is
-/// kept in its A-label form (`bücher.example` → `xn--bcher-kva.example`), which every server accepts.
+/// A mailbox address checked before it reaches libcurl or a header: one `@`, a local part of RFC 5321's
+/// ASCII characters without leading, trailing or doubled dots, and a domain of dot-separated labels of
+/// letters, digits and hyphens, none starting or ending with a hyphen. An internationalised domain is kept in
+/// its A-label form (`bücher.example` → `xn--bcher-kva.example`), which every server accepts.
 ///
 /// CR, LF, NUL, spaces and angle brackets can never pass, so an address cannot become an SMTP command
 /// (libcurl writes a recipient onto the wire as it is given) or a second header.
+///
+/// What an applicant's address may be is intake's rule (`kyc.submit_application`, sql/functions/intake.sql),
+/// lengths included: this type guards the wire and states no limit of its own, so it accepts every address
+/// intake accepts. `EmailAddressRuleTests` runs one table of addresses through both.
 public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     public let localPart: String
     public let domain: String
@@ -14,7 +19,6 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         let given = String(address[address.index(after: at)...])
         guard given.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f && !(0x80...0x9f).contains($0.value) }),
             let domain = given.unicodeScalars.allSatisfy(\.isASCII) ? given : IDNA.asciiDomain(given),
-            local.utf8.count + 1 + domain.utf8.count <= 254,
             Self.isValidLocalPart(local), Self.isValidDomain(Substring(domain))
         else { return nil }
         self.localPart = String(local)
@@ -24,15 +28,14 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     static let localCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
 
     static func isValidLocalPart(_ local: Substring) -> Bool {
-        !local.isEmpty && local.utf8.count <= 64 && local.allSatisfy { localCharacters.contains($0) }
+        !local.isEmpty && local.allSatisfy { localCharacters.contains($0) }
             && local.first != "." && local.last != "." && !local.contains("..")
     }
 
     static func isValidDomain(_ domain: Substring) -> Bool {
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 1, domain.utf8.count <= 253 else { return false }
         return labels.allSatisfy { label in
-            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+            !label.isEmpty && label.first != "-" && label.last != "-"
                 && label.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
         }
     }

@@ -61,7 +61,8 @@ public struct Outbox: Sendable {
                     let code = try row.decode("reason_code", as: String.self)
                     let reason = ReasonCode(rawValue: code) ?? .other
                     let retry: RetryPolicy
-                    if try row.decode("final", as: Bool.self) || reason.isFinal {
+                    // The decision recorded its finality from kyc.reason_codes, the rule's owner.
+                    if try row.decode("final", as: Bool.self) {
                         retry = .final
                     } else if let after = try row.decodeIfPresent("retry_after", as: Date.self) {
                         retry = .after(after)

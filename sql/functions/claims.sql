@@ -13,9 +13,9 @@ AS $$
     -- Counted at the moment intake received each submission (CONTRACT §8), never by its claimed time, over
     -- the current policy's window; denials as far back as one could still hold a cooldown.
     WITH policy AS (
-        SELECT make_interval(secs => (settings ->> 'attempt_window_seconds')::double precision) AS attempt_window,
-               make_interval(secs => (settings ->> 'cooldown_seconds')::double precision) AS cooldown
-        FROM kyc.current_policy()
+        SELECT make_interval(secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision)
+                   AS attempt_window,
+               make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision) AS cooldown
     )
     SELECT
         ARRAY(

@@ -29,8 +29,9 @@ CREATE FUNCTION kyc.retry_facts(p_application_id bigint, OUT attempts_remaining 
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
--- The same rule as KYCDomain.AttemptLimit.retry, under the current policy's figures (CONTRACT §8), with
--- attempts counted at the moment intake received them. RetryRuleAgreementTests runs both on one table of cases.
+-- The same rule as KYCDomain.AttemptLimit.retry, under the current policy's figures (kyc.policy_setting,
+-- CONTRACT §8), with attempts counted at the moment intake received them. RuleOwnerTests.AttemptLimitRule
+-- runs both on one table of cases.
 DECLARE
     v_app kyc.applications;
     v_limit integer;
@@ -41,11 +42,9 @@ DECLARE
     v_cooldown_end timestamptz;
 BEGIN
     SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id;
-    SELECT (settings ->> 'attempts_per_day')::integer,
-           make_interval(secs => (settings ->> 'attempt_window_seconds')::double precision),
-           make_interval(secs => (settings ->> 'cooldown_seconds')::double precision)
-    INTO v_limit, v_window, v_cooldown
-    FROM kyc.current_policy();
+    v_limit := (kyc.policy_setting('attempts_per_day') #>> '{}')::integer;
+    v_window := make_interval(secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision);
+    v_cooldown := make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision);
 
     -- This application and the account's others received in the window before it, attempt_limit denials
     -- not counted.

@@ -192,7 +192,7 @@ $$;
 -- The one normal form of a document number (CONTRACT §8): ASCII letters in upper case, without spaces, tabs,
 -- no-break spaces, hyphens and the MRZ's filler `<`. Intake stores numbers in it, so fingerprints, duplicate counts and the consistency check all
 -- compare the same text. KYCDomain.DocumentNumber states the same rule for numbers sealed before it; one
--- table of cases pins both (DocumentNumberNormalizationTests).
+-- table of cases pins both (IntakeAmendmentTests.theSQLAndSwiftNormalFormsAgreeOnEveryCase).
 CREATE FUNCTION kyc.normalized_document_number(p_number text) RETURNS text
 LANGUAGE sql
 IMMUTABLE
@@ -251,7 +251,9 @@ BEGIN
     END IF;
 
     v_email := kyc.field_text(submission -> 'email', 'email', true, 254);
-    -- The local part ASCII; the domain may be internationalised (the mailer sends its A-label form).
+    -- The local part ASCII; the domain may be internationalised (the mailer sends its A-label form). This is
+    -- the rule of what an address may be: KYCMail.EmailAddress guards the wire without limits of its own and
+    -- accepts all that this accepts (EmailAddressRuleTests runs one table of addresses through both).
     IF v_email !~ '^[A-Za-z0-9.!#$%&''*+/=?^_`{|}~-]{1,64}@[[:alnum:]]([[:alnum:]-]{0,61}[[:alnum:]])?(\.[[:alnum:]]([[:alnum:]-]{0,61}[[:alnum:]])?)+$'
        OR split_part(v_email, '@', 1) ~ '(^\.|\.$|\.\.)' THEN
         PERFORM kyc.invalid_field('email', 'must be an email address');

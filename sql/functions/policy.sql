@@ -20,8 +20,64 @@ BEGIN
 END
 $$;
 
+-- Every policy key with its default (CONTRACT §3) and, for a number, the whole range it may take: the one
+-- statement of the policy's keys, defaults and bounds on the database's side. kyc.publish_policy refuses a key
+-- not listed here or a number out of its range; kyc.policy_setting gives a key left out of a version its
+-- default. KYCDomain.Policy states the same for the pure checks; RuleOwnerTests.PolicyKeys compares every
+-- key, default and range of both.
+CREATE FUNCTION kyc.policy_keys() RETURNS TABLE (key text, default_value jsonb, minimum numeric, maximum numeric,
+                                                 whole boolean)
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    VALUES ('session_window_seconds', '900'::jsonb, 1::numeric, 86400::numeric, true),
+           ('attempts_per_day', '10', 1, 1000, true),
+           ('attempt_window_seconds', '86400', 60, 30 * 86400, true),
+           ('cooldown_seconds', '86400', 0, 365 * 86400, true),
+           ('minimum_age', '18', 0, 150, true),
+           ('face_match.deny_below', '0.6', 0, 1, false),
+           ('face_match.pass_from', '0.9', 0, 1, false),
+           ('image.mime_types', '["image/jpeg", "image/png"]', NULL, NULL, NULL),
+           ('image.max_bytes', '10485760', 1, 1099511627776, true),
+           ('image.min_long_side', '640', 0, 100000, true),
+           ('image.min_short_side', '480', 0, 100000, true),
+           ('document_types.passport', '"all"', NULL, NULL, NULL),
+           ('document_types.id_card', '{"all_except": ["AU", "CA", "GB", "NZ", "US"]}', NULL, NULL, NULL),
+           ('document_types.drivers_license', '{"only": ["AU", "CA", "GB", "IE", "NZ", "US"]}', NULL, NULL, NULL),
+           ('reason_precedence', '["attempt_limit", "age", "session_window", "document_type", "image_quality", "mrz",
+                                   "document_expiry", "data_consistency", "liveness", "face_match",
+                                   "duplicate_document"]', NULL, NULL, NULL),
+           ('four_eyes.reasons', '[]', NULL, NULL, NULL),
+           ('four_eyes.duplicate_approvals', 'false', NULL, NULL, NULL),
+           ('review.lease_max_seconds', '3600', 60, 86400, true)
+$$;
+
+-- One setting of the policy in force: its value in the current version, or its default when the version
+-- leaves it out. Every SQL function that needs a policy figure reads it here; an unknown key is an error,
+-- never a silent NULL.
+CREATE FUNCTION kyc.policy_setting(p_key text) RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_value jsonb;
+BEGIN
+    SELECT coalesce(p.settings -> k.key, k.default_value) INTO v_value
+    FROM kyc.policy_keys() k LEFT JOIN kyc.current_policy() p ON true
+    WHERE k.key = p_key;
+    IF v_value IS NULL THEN
+        RAISE EXCEPTION 'no policy key %', p_key USING ERRCODE = '22023';
+    END IF;
+    RETURN v_value;
+END
+$$;
+
 -- Publishes a new policy version (validated by kyc-review before it comes here); audited with who and
 -- why. For policy administrators (kyc_policy) and the database owner, not for reviewers or the daemon.
+-- Whoever publishes, a version holds only kyc.policy_keys' keys and numbers within their ranges: one bad
+-- figure would stop every claim that reads it.
 CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -30,35 +86,41 @@ AS $$
 DECLARE
     v_previous kyc.policy_versions;
     v_version integer;
+    v_key record;
 BEGIN
     PERFORM kyc.require_note(p_note);
     IF p_settings IS NULL OR jsonb_typeof(p_settings) <> 'object' THEN
         RAISE EXCEPTION 'the policy must be a JSON object' USING ERRCODE = '22023';
     END IF;
-    IF jsonb_typeof(p_settings -> 'four_eyes.reasons') <> 'array' OR EXISTS (
-            SELECT FROM jsonb_array_elements_text(p_settings -> 'four_eyes.reasons') r
-            WHERE r NOT IN (SELECT code FROM kyc.reason_codes)) THEN
+    IF EXISTS (SELECT FROM jsonb_object_keys(p_settings) given
+               WHERE given NOT IN (SELECT key FROM kyc.policy_keys())) THEN
+        RAISE EXCEPTION 'the policy names a key that is not a policy key' USING ERRCODE = '22023';
+    END IF;
+    FOR v_key IN SELECT k.key, k.minimum, k.maximum, k.whole FROM kyc.policy_keys() k
+                 WHERE k.minimum IS NOT NULL AND p_settings ? k.key LOOP
+        IF NOT coalesce(
+                CASE WHEN jsonb_typeof(p_settings -> v_key.key) = 'number'
+                     THEN (p_settings ->> v_key.key)::numeric BETWEEN v_key.minimum AND v_key.maximum
+                          AND (NOT v_key.whole OR (p_settings ->> v_key.key)::numeric % 1 = 0) END, false) THEN
+            RAISE EXCEPTION '% must be a % from % to %', v_key.key,
+                CASE WHEN v_key.whole THEN 'whole number' ELSE 'number' END, v_key.minimum, v_key.maximum
+                USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+    IF (SELECT (coalesce(p_settings -> 'face_match.deny_below', d.default_value) #>> '{}')::numeric
+               > (coalesce(p_settings -> 'face_match.pass_from', p.default_value) #>> '{}')::numeric
+        FROM kyc.policy_keys() d, kyc.policy_keys() p
+        WHERE d.key = 'face_match.deny_below' AND p.key = 'face_match.pass_from') THEN
+        RAISE EXCEPTION 'face_match.deny_below must not be above face_match.pass_from' USING ERRCODE = '22023';
+    END IF;
+    IF p_settings ? 'four_eyes.reasons' AND (jsonb_typeof(p_settings -> 'four_eyes.reasons') <> 'array' OR EXISTS (
+            SELECT FROM jsonb_array_elements(p_settings -> 'four_eyes.reasons') r
+            WHERE jsonb_typeof(r) <> 'string' OR r #>> '{}' NOT IN (SELECT code FROM kyc.reason_codes))) THEN
         RAISE EXCEPTION 'four_eyes.reasons must be a list of reason codes' USING ERRCODE = '22023';
     END IF;
-    IF jsonb_typeof(p_settings -> 'four_eyes.duplicate_approvals') <> 'boolean' THEN
+    IF p_settings ? 'four_eyes.duplicate_approvals'
+       AND jsonb_typeof(p_settings -> 'four_eyes.duplicate_approvals') <> 'boolean' THEN
         RAISE EXCEPTION 'four_eyes.duplicate_approvals must be true or false' USING ERRCODE = '22023';
-    END IF;
-    IF p_settings ? 'review.lease_max_seconds' AND NOT coalesce(
-            CASE WHEN jsonb_typeof(p_settings -> 'review.lease_max_seconds') = 'number'
-                 THEN (p_settings ->> 'review.lease_max_seconds')::numeric BETWEEN 60 AND 86400
-                      AND (p_settings ->> 'review.lease_max_seconds')::numeric % 1 = 0 END, false) THEN
-        RAISE EXCEPTION 'review.lease_max_seconds must be a whole number from 60 to 86400' USING ERRCODE = '22023';
-    END IF;
-    -- The figures SQL itself reads (kyc.attempt_history, kyc.retry_facts): one bad value would stop every claim,
-    -- so they are checked here with PolicyDocument's ranges, whoever publishes.
-    IF NOT coalesce((SELECT bool_and(
-                jsonb_typeof(p_settings -> k.key) = 'number'
-                AND (p_settings ->> k.key)::numeric BETWEEN k.low AND k.high
-                AND (p_settings ->> k.key)::numeric % 1 = 0)
-            FROM (VALUES ('attempts_per_day', 1, 1000), ('attempt_window_seconds', 60, 30 * 86400),
-                         ('cooldown_seconds', 0, 365 * 86400)) AS k (key, low, high)), false) THEN
-        RAISE EXCEPTION 'attempts_per_day (1 to 1000), attempt_window_seconds (60 to 2592000) and cooldown_seconds '
-            '(0 to 31536000) must be whole numbers in range' USING ERRCODE = '22023';
     END IF;
     LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
     SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
@@ -77,4 +139,6 @@ $$;
 
 -- Who may call what.
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer, kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.policy_keys() TO kyc_daemon, kyc_reviewer, kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.policy_setting(text) TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text) TO kyc_policy;

@@ -1,11 +1,11 @@
--- The longest lease a reviewer may take or renew to, in seconds: the policy's review.lease_max_seconds
--- (default one hour). A case held longer needs renewing, so that an abandoned case comes back by itself.
+-- The longest lease a reviewer may take or renew to, in seconds: the policy's review.lease_max_seconds.
+-- A case held longer needs renewing, so that an abandoned case comes back by itself.
 CREATE FUNCTION kyc.lease_max_seconds() RETURNS integer
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce((p.settings ->> 'review.lease_max_seconds')::integer, 3600) FROM kyc.current_policy() p
+    SELECT (kyc.policy_setting('review.lease_max_seconds') #>> '{}')::integer
 $$;
 
 -- Refuses (22023) a lease length outside 1 second .. the policy's maximum, saying what the maximum is.
@@ -178,8 +178,8 @@ BEGIN
 
     SELECT * INTO v_policy FROM kyc.current_policy();
     v_four_eyes := CASE p_outcome
-        WHEN 'denied' THEN coalesce(v_policy.settings -> 'four_eyes.reasons' ? p_reason_code, false)
-        ELSE coalesce(v_policy.settings -> 'four_eyes.duplicate_approvals' = 'true'::jsonb, false)
+        WHEN 'denied' THEN kyc.policy_setting('four_eyes.reasons') ? p_reason_code
+        ELSE kyc.policy_setting('four_eyes.duplicate_approvals') = 'true'::jsonb
              AND EXISTS (SELECT FROM kyc.check_results WHERE application_id = p_application_id
                          AND name = 'duplicate_document' AND outcome = 'refer')
     END;

@@ -1,0 +1,1 @@
+../KYCDomain/CivilDays.swift
