@@ -50,13 +50,16 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
+        // The proleptic Gregorian day arithmetic, one text for the domain, the driver and the mail Date header.
+        .target(name: "CivilCalendar", swiftSettings: strictSettings),
+
         // A serial executor over a private dispatch queue, for the actors that own blocking C handles.
         .target(name: "DispatchExecutor", swiftSettings: strictSettings),
 
         // The domain core: applications, checks, MRZ, policy, decisions, email content. No I/O, no C.
         .target(
             name: "KYCDomain",
-            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["CivilCalendar", .product(name: "Mustache", package: "swift-mustache")],
             swiftSettings: strictSettings
         ),
 
@@ -68,8 +71,8 @@ let package = Package(
         ),
 
         // Adapters.
-        .target(name: "KYCPostgres", dependencies: ["CLibPQ", "DispatchExecutor"], swiftSettings: strictSettings),
-        .target(name: "KYCMail", dependencies: ["CCurl", "KYCDomain", "DispatchExecutor"], swiftSettings: strictSettings),
+        .target(name: "KYCPostgres", dependencies: ["CLibPQ", "CivilCalendar", "DispatchExecutor"], swiftSettings: strictSettings),
+        .target(name: "KYCMail", dependencies: ["CCurl", "CivilCalendar", "KYCDomain", "DispatchExecutor"], swiftSettings: strictSettings),
 
         // Every SQL statement the product issues, and the migrations (sql/, embedded at build time).
         .target(

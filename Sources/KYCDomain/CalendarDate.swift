@@ -1,3 +1,4 @@
+import CivilCalendar
 public import Foundation
 
 /// A date without a time or zone, as a date of birth or an expiry date is written (`YYYY-MM-DD`).

@@ -1,3 +1,4 @@
+import CivilCalendar
 public import Foundation
 
 /// What the automated checks decide for one application.

@@ -1,3 +1,4 @@
+import CivilCalendar
 public import Foundation
 import KYCDomain
 
@@ -242,8 +243,8 @@ extension String {
 enum RFC5322Date {
     static func format(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = Int(seconds - days * 86_400)
+        let (days, second) = CivilDays.split(seconds: seconds)
+        let secondOfDay = Int(second)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(((days % 7) + 7) % 7)]
         let day = CalendarDate(utcDayOf: date)
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -1,3 +1,4 @@
+import CivilCalendar
 public import Foundation
 
 /// A Swift value that can be sent as a statement parameter, in PostgreSQL's text format.

@@ -265,8 +265,8 @@ struct SubmissionRule {
     }
 }
 
-/// The civil calendar: one text (`CivilDays`, compiled into KYCDomain and KYCPostgres) turns days into dates
-/// for `CalendarDate` and for the driver's timestamps; both agree with the server's own calendar.
+/// The civil calendar: one text (`CivilDays`, the CivilCalendar module that KYCDomain and KYCPostgres import) turns
+/// days into dates for `CalendarDate` and for the driver's timestamps; both agree with the server's own calendar.
 @Suite(.enabled(if: TestServers.enabled))
 struct CivilCalendarRule {
     static let instants: [Double] = [

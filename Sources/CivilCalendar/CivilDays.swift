@@ -1,13 +1,12 @@
-// The one text of the proleptic Gregorian day arithmetic. KYCDomain's CalendarDate and KYCPostgres's timestamp
-// text both need it, and neither module may depend on the other (the driver knows nothing of the domain, the
-// domain does no I/O), so Sources/KYCPostgres/CivilDays.swift is a symbolic link to this file: one text,
-// compiled into each module as an internal type. Keep it free of imports and of anything either module lacks.
+// The one text of the proleptic Gregorian day arithmetic. KYCDomain's CalendarDate and retry times, the driver's
+// timestamp text (KYCPostgres) and the mail Date header (KYCMail) all need it, and the driver may not depend on
+// the domain: so it is a module of its own, pure, with no imports.
 
 /// Days since 1970-01-01 and civil dates (year, month, day) of the proleptic Gregorian calendar, year 0 being
 /// 1 BC (Howard Hinnant's algorithms), for every year an `Int64` day count holds.
-enum CivilDays {
+public enum CivilDays {
     /// Days since 1970-01-01 of a civil date.
-    static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -17,7 +16,7 @@ enum CivilDays {
     }
 
     /// The civil date of a day count since 1970-01-01.
-    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -31,7 +30,7 @@ enum CivilDays {
 
     /// Whole seconds since 1970-01-01 00:00 UTC split into the day and the second of that day (0 to 86,399),
     /// rounding the day down for instants before 1970.
-    static func split(seconds: Int64) -> (days: Int64, secondOfDay: Int64) {
+    public static func split(seconds: Int64) -> (days: Int64, secondOfDay: Int64) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         return (days, seconds - days * 86_400)
     }

@@ -1,1 +1,0 @@
-../KYCDomain/CivilDays.swift
