@@ -67,7 +67,7 @@ func startDaemon(_ database: TestDatabase, environment extra: [String: String] =
     for (key, value) in extra { environment[key] = value }
     process.environment = environment
     if let output {
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = handle
         process.standardOutput = handle

@@ -9,7 +9,8 @@ public enum TestKeyring {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("kyc-test-keyring-\(UUID().uuidString.prefix(8))").path
         let text = "# test keyring\n\(Keyring.newKeyLine(version: 1))\n\(Keyring.newKeyLine(version: 2))\n"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else { fatalError("cannot write the test keyring at \(path)") }
         return path
     }()
 
