@@ -64,7 +64,7 @@ extension Policy {
     /// Reads a policy from the text form (`key = JSON value` lines).
     public init(text: String) throws(PolicyError) {
         var settings: [String: Any] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let equals = line.firstIndex(of: "=") else {
@@ -108,10 +108,11 @@ extension Policy {
         func integer(_ key: String) throws(PolicyError) -> Int? {
             guard let raw = settings[key] else { return nil }
             let range = Self.wholeNumberRanges[key]!
-            guard let number = raw as? NSNumber, !Self.isJSONBoolean(raw), number.doubleValue == number.doubleValue.rounded(),
-                range.contains(number.intValue)
+            // Int(exactly:) refuses a fraction and a number past 64 bits, which intValue would wrap into the range.
+            guard let number = raw as? NSNumber, !Self.isJSONBoolean(raw), let whole = Int(exactly: number.doubleValue),
+                range.contains(whole)
             else { throw PolicyError(key: key, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
-            return number.intValue
+            return whole
         }
         func fraction(_ key: String) throws(PolicyError) -> Double? {
             guard let raw = settings[key] else { return nil }

@@ -3,23 +3,17 @@ import Testing
 
 @testable import KYCDomain
 
-/// Linux's Foundation reads the JSON numbers 0 and 1 (and 0.0, 1.0) as booleans too, so `PolicyDocument`'s
-/// `!(raw is Bool)` guard refuses them as numbers and accepts them as flags. Reported with issue 17, item 6.
-let zeroOrOneIsABoolean = "JSON 0 and 1 read as Bool on Linux (PolicyDocument's `raw is Bool` guard)"
-
 /// A policy key's value as an operator types it (`kyc-review policy set KEY VALUE`), and as `policy show`
 /// writes it back.
 struct AcceptedValue: Sendable, CustomTestStringConvertible {
     var key: String
     var value: String
     var shown: String
-    var knownIssue: String?
 
-    init(_ key: String, _ value: String, shows shown: String? = nil, knownIssue: String? = nil) {
+    init(_ key: String, _ value: String, shows shown: String? = nil) {
         self.key = key
         self.value = value
         self.shown = shown ?? value
-        self.knownIssue = knownIssue
     }
 
     var testDescription: String { "\(self.key) = \(self.value)" }
@@ -31,14 +25,12 @@ struct RefusedValue: Sendable, CustomTestStringConvertible {
     var value: String
     var problem: String
     var errorKey: String?
-    var knownIssue: String?
 
-    init(_ key: String, _ value: String, _ problem: String, errorKey: String? = nil, knownIssue: String? = nil) {
+    init(_ key: String, _ value: String, _ problem: String, errorKey: String? = nil) {
         self.key = key
         self.value = value
         self.problem = problem
         self.errorKey = errorKey ?? key
-        self.knownIssue = knownIssue
     }
 
     var testDescription: String { "\(self.key) = \(self.value)" }
@@ -63,15 +55,6 @@ struct KeyEffect: Sendable, CustomTestStringConvertible {
             let application = exampleApplication(adjust)
             return CheckSuite(policy: policy).run(application).first { $0.name == check }!.outcome.rawValue
         }
-    }
-}
-
-/// Runs `body`, as a known issue when the row has one.
-func checking(knownIssue: String?, _ body: () -> Void) {
-    if let knownIssue {
-        withKnownIssue(Comment(rawValue: knownIssue)) { body() }
-    } else {
-        body()
     }
 }
 
@@ -116,37 +99,37 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
     }
 
     static let accepted: [AcceptedValue] = [
-        .init("session_window_seconds", "1", knownIssue: zeroOrOneIsABoolean),
+        .init("session_window_seconds", "1"),
         .init("session_window_seconds", "2"),
         .init("session_window_seconds", "86400"),
         .init("session_window_seconds", "600.0", shows: "600"),
-        .init("attempts_per_day", "1", knownIssue: zeroOrOneIsABoolean),
+        .init("attempts_per_day", "1"),
         .init("attempts_per_day", "2"),
         .init("attempts_per_day", "1000"),
         .init("attempts_per_day", "1e2", shows: "100"),
         .init("attempt_window_seconds", "60"),
         .init("attempt_window_seconds", "2592000"),
-        .init("cooldown_seconds", "0", knownIssue: zeroOrOneIsABoolean),
+        .init("cooldown_seconds", "0"),
         .init("cooldown_seconds", "2"),
         .init("cooldown_seconds", "31536000"),
-        .init("minimum_age", "0", knownIssue: zeroOrOneIsABoolean),
+        .init("minimum_age", "0"),
         .init("minimum_age", "21"),
         .init("minimum_age", "150"),
-        .init("face_match.deny_below", "0", knownIssue: zeroOrOneIsABoolean),
+        .init("face_match.deny_below", "0"),
         .init("face_match.deny_below", "0.01"),
         .init("face_match.deny_below", "0.9"),
-        .init("face_match.pass_from", "1", knownIssue: zeroOrOneIsABoolean),
+        .init("face_match.pass_from", "1"),
         .init("face_match.pass_from", "0.99"),
         .init("face_match.pass_from", "0.6"),
         .init("image.mime_types", "[]"),
         .init("image.mime_types", "[\"IMAGE/PNG\"]", shows: "[\"image/png\"]"),
         .init("image.mime_types", "[\"image/webp\", \"image/jpeg\"]", shows: "[\"image/jpeg\", \"image/webp\"]"),
-        .init("image.max_bytes", "1", knownIssue: zeroOrOneIsABoolean),
+        .init("image.max_bytes", "1"),
         .init("image.max_bytes", "2"),
         .init("image.max_bytes", "1099511627776"),
-        .init("image.min_long_side", "0", knownIssue: zeroOrOneIsABoolean),
+        .init("image.min_long_side", "0"),
         .init("image.min_long_side", "100000"),
-        .init("image.min_short_side", "0", knownIssue: zeroOrOneIsABoolean),
+        .init("image.min_short_side", "0"),
         .init("image.min_short_side", "100000"),
         .init("document_types.passport", "\"none\""),
         .init("document_types.passport", "none", shows: "\"none\""),
@@ -166,15 +149,13 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
 
     @Test(arguments: accepted)
     func acceptsAValueWithinItsRangeAndShowsIt(row: AcceptedValue) {
-        checking(knownIssue: row.knownIssue) {
-            do {
-                let policy = try Policy().setting(row.key, to: row.value)
-                #expect(policy.settings.first { $0.key == row.key }?.json == row.shown)
-                #expect(try Policy(text: policy.text) == policy)
-                #expect(try Policy(json: policy.json) == policy)
-            } catch {
-                Issue.record("refused: \(error)")
-            }
+        do {
+            let policy = try Policy().setting(row.key, to: row.value)
+            #expect(policy.settings.first { $0.key == row.key }?.json == row.shown)
+            #expect(try Policy(text: policy.text) == policy)
+            #expect(try Policy(json: policy.json) == policy)
+        } catch {
+            Issue.record("refused: \(error)")
         }
     }
 
@@ -268,8 +249,8 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
         .init("four_eyes.duplicate_approvals", "\"true\"", "must be true or false"),
         .init("four_eyes.duplicate_approvals", "yes", "must be true or false"),
         .init("four_eyes.duplicate_approvals", "null", "must be true or false"),
-        .init("four_eyes.duplicate_approvals", "1", "must be true or false", knownIssue: zeroOrOneIsABoolean),
-        .init("four_eyes.duplicate_approvals", "0", "must be true or false", knownIssue: zeroOrOneIsABoolean),
+        .init("four_eyes.duplicate_approvals", "1", "must be true or false"),
+        .init("four_eyes.duplicate_approvals", "0", "must be true or false"),
         .init("review.lease_max_seconds", "0", whole(60, 86_400)),
         .init("review.lease_max_seconds", "{}", whole(60, 86_400)),
         .init("no_such_key", "1", "is not a policy key"),
@@ -289,20 +270,16 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
 
     @Test(arguments: refused)
     func refusesABadValueNamingTheKeyAndTheRule(row: RefusedValue) {
-        checking(knownIssue: row.knownIssue) {
-            #expect(throws: PolicyError(key: row.errorKey, problem: row.problem)) {
-                try Policy().setting(row.key, to: row.value)
-            }
+        #expect(throws: PolicyError(key: row.errorKey, problem: row.problem)) {
+            try Policy().setting(row.key, to: row.value)
         }
     }
 
     /// A value far past the range, which wraps around to one within it when read as a 64-bit integer, is refused.
     @Test func refusesAWholeNumberPastSixtyFourBitsThatWrapsIntoTheRange() {
-        // 2^64 + 600, read today as 600 seconds.
-        withKnownIssue("NSNumber.intValue wraps a JSON number past 2^64 into the range") {
-            #expect(throws: PolicyError.self) {
-                try Policy().setting("session_window_seconds", to: "18446744073709552216")
-            }
+        // 2^64 + 600, which a 64-bit read would take for 600 seconds.
+        #expect(throws: PolicyError.self) {
+            try Policy().setting("session_window_seconds", to: "18446744073709552216")
         }
     }
 
@@ -451,12 +428,10 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
         #expect(throws: error, "\(label)") { try Policy(text: text) }
     }
 
-    @Test func readsALineEndingInCarriageReturnAndLineFeed() {
-        withKnownIssue("\"\\r\\n\" is one Character, so split(separator: \"\\n\") leaves a CRLF file one line") {
-            let policy = try Policy(text: "attempts_per_day = 5\r\nminimum_age = 21\r\n")
-            #expect(policy.attemptsPerDay == 5)
-            #expect(policy.minimumAge == 21)
-        }
+    @Test func readsALineEndingInCarriageReturnAndLineFeed() throws {
+        let policy = try Policy(text: "attempts_per_day = 5\r\nminimum_age = 21\r\n")
+        #expect(policy.attemptsPerDay == 5)
+        #expect(policy.minimumAge == 21)
     }
 
     @Test(arguments: ["[]", "", "null", "1", "not json", "\"attempts_per_day\""])
