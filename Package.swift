@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "kyc-reviewd",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCPostgres", "KYCMail",
+                "KYCServices", "KYCStore", "KYCMail", "KYCVault",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

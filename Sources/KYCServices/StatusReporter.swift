@@ -1,6 +1,6 @@
 import Foundation
 import KYCPostgres
-import KYCStore
+public import KYCStore
 public import Logging
 public import ServiceLifecycle
 
@@ -9,7 +9,7 @@ public import ServiceLifecycle
 /// textfile collector (atomically: a temporary file renamed over the old one), with what the mailer found
 /// about the mail server's view of the configuration (`MailHealth`).
 public struct StatusReporter: Service {
-    private let databaseURL: String?
+    private let database: Database
     private let notifier: SystemdNotifier
     private let heartbeat: Heartbeat
     private let mailHealth: MailHealth?
@@ -19,13 +19,14 @@ public struct StatusReporter: Service {
 
     public init(
         configuration: Configuration,
+        database: Database,
         notifier: SystemdNotifier,
         heartbeat: Heartbeat,
         mailHealth: MailHealth? = nil,
         interval: Duration = .seconds(10),
         logger: Logger
     ) {
-        self.databaseURL = configuration.databaseURL
+        self.database = database
         self.notifier = notifier
         self.heartbeat = heartbeat
         self.mailHealth = mailHealth
@@ -34,40 +35,46 @@ public struct StatusReporter: Service {
         self.logger = logger
     }
 
+    /// Reports every `interval` until graceful shutdown, which ends the wait at once.
     public func run() async throws {
-        var connection: PostgresConnection?
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                if connection == nil {
-                    let opened = try await PostgresConnection.connect(self.databaseURL, label: "kyc.status")
-                    try await opened.query("SET statement_timeout = '5s'")
-                    connection = opened
-                }
-                let report = try await Review().report(on: connection!)
-                let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
-                let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
-                self.notifier.notify("STATUS=" + Self.statusLine(figures, mail: mail))
-                if let metricsFile {
-                    let outcomes = try await Review().checkOutcomes(on: connection!)
-                    try Self.write(
-                        Self.metrics(
-                            figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot,
-                            mail: mail
-                        ),
-                        to: metricsFile
-                    )
-                }
-            } catch {
-                self.logger.warning("status.failed", metadata: ["error": "\(error)"])
-                await connection?.close()
-                connection = nil
-            }
-            let deadline = ContinuousClock.now + self.interval
-            while !Task.isShuttingDownGracefully && !Task.isCancelled && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(250))
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                await self.reportOnce()
+                try await Task.sleep(for: self.interval)
             }
         }
-        await connection?.close()
+    }
+
+    /// One STATUS line and, when configured, one metrics file; a failure is logged and the next turn tries again.
+    func reportOnce() async {
+        do {
+            let wantsOutcomes = self.metricsFile != nil
+            let (report, outcomes) = try await self.database.withConnection { connection in
+                // The setting is the session's: reset before the connection goes back to the pool (a failure
+                // closes the connection instead).
+                try await connection.query("SET statement_timeout = '5s'")
+                let report = try await Review().report(on: connection)
+                let outcomes = wantsOutcomes ? try await Review().checkOutcomes(on: connection) : []
+                try await connection.query("RESET statement_timeout")
+                return (report, outcomes)
+            }
+            let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
+            let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
+            self.notifier.notify("STATUS=" + Self.statusLine(figures, mail: mail))
+            if let metricsFile {
+                try Self.write(
+                    Self.metrics(
+                        figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot,
+                        mail: mail
+                    ),
+                    to: metricsFile
+                )
+            }
+        } catch where !Task.isCancelled {
+            self.logger.warning("status.failed", metadata: ["error": "\(error)"])
+        } catch {
+            // Cancelled at shutdown: nothing to report.
+        }
     }
 
     static func number(_ figures: [String: Any], _ path: String...) -> Int {
