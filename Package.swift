@@ -8,7 +8,8 @@
 //        │
 //   KYCServices                      long-running services (check worker, mailer), configuration
 //        │
-//   KYCStore                         every SQL statement: intake, claims, decisions, outbox, migrations
+//   KYCStore                         every SQL statement: intake, claims, decisions, outbox, migrations;
+//        │                           the daemon's database service (connection pool, one listener)
 //        │
 //   KYCPostgres   KYCMail            adapters: our libpq wrapper, our libcurl SMTP wrapper
 //        │            │
@@ -74,10 +75,15 @@ let package = Package(
         .target(name: "KYCPostgres", dependencies: ["CLibPQ", "CivilCalendar", "DispatchExecutor"], swiftSettings: strictSettings),
         .target(name: "KYCMail", dependencies: ["CCurl", "CivilCalendar", "KYCDomain", "DispatchExecutor"], swiftSettings: strictSettings),
 
-        // Every SQL statement the product issues, and the migrations (sql/, embedded at build time).
+        // Every SQL statement the product issues, the migrations (sql/, embedded at build time), and the
+        // database service that owns the daemon's connections.
         .target(
             name: "KYCStore",
-            dependencies: ["KYCDomain", "KYCPostgres", "KYCVault"],
+            dependencies: [
+                "KYCDomain", "KYCPostgres", "KYCVault",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.embedInCode("sql")],
             swiftSettings: strictSettings
         ),
@@ -97,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "kyc-reviewd",
             dependencies: [
-                "KYCServices", "KYCStore", "KYCPostgres", "KYCMail",
+                "KYCServices", "KYCStore", "KYCMail", "KYCVault",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -159,7 +165,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KYCStoreTests",
-            dependencies: ["KYCStore", "KYCDomain", "KYCPostgres", "KYCVault", "KYCTestSupport"],
+            dependencies: [
+                "KYCStore", "KYCDomain", "KYCPostgres", "KYCVault", "KYCTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -62,6 +62,17 @@ public actor PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// Whether the connection can take a statement now, for a pool about to lend it: libpq first reads what
+    /// the server sent meanwhile without waiting (a server that shut down or ended the session has sent its
+    /// FATAL message and closed the socket, which a stale `isOpen` would not show yet); then the connection
+    /// must be healthy and outside any transaction.
+    public func isUsable() -> Bool {
+        guard let handle else { return false }
+        // The first read takes what was sent; only the next one meets the end of the stream, if it came.
+        for _ in 0..<2 where PQconsumeInput(handle) != 1 { return false }
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
     /// The server's process id for this session (for `pg_terminate_backend` in tests and operations).
     public var backendProcessID: Int32 {
         guard let handle else { return 0 }

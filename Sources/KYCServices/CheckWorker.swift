@@ -2,7 +2,7 @@ import Foundation
 public import KYCDomain
 import Synchronization
 import KYCPostgres
-import KYCStore
+public import KYCStore
 public import KYCVault
 public import Logging
 public import ServiceLifecycle
@@ -17,10 +17,12 @@ public struct CheckWorker: Service {
     private let vault: IdentifierVault?
     private let logger: Logger
 
-    /// `policy` serves only until the database's policy in force has been read. With a `vault`, each
-    /// batch's identifiers are sealed in its results' transaction.
+    /// `database` lends each batch its connection and wakes the worker on intake's channel. `policy` serves
+    /// only until the database's policy in force has been read. With a `vault`, each batch's identifiers are
+    /// sealed in its results' transaction.
     public init(
         configuration: Configuration,
+        database: Database,
         policy: Policy = Policy(),
         vault: IdentifierVault? = nil,
         heartbeat: Heartbeat? = nil,
@@ -29,7 +31,7 @@ public struct CheckWorker: Service {
         self.loop = NotifiedWorkLoop(
             name: "checks",
             channel: ChannelName("kyc_submitted")!,
-            databaseURL: configuration.databaseURL,
+            database: database,
             pollInterval: configuration.pollInterval,
             logger: logger,
             heartbeat: heartbeat
@@ -50,9 +52,12 @@ public struct CheckWorker: Service {
         // Every batch applies the policy in force: a new version takes effect without a restart.
         let (version, policy) = self.policies.resolve(try await PolicyStore().current(on: connection))
         let suite = CheckSuite(policy: policy)
-        let check: @Sendable ([ClaimedApplication]) -> [CheckedApplication] = { claimed in
+        // The checks run on the check executor's threads while this task suspends (`concurrentMap`).
+        let check: @Sendable ([ClaimedApplication]) async -> [CheckedApplication] = { claimed in
             let decidedAt = Date()
-            return claimed.concurrentMap { Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt) }
+            return await claimed.concurrentMap {
+                Self.check($0, suite: suite, policyVersion: version, decidedAt: decidedAt)
+            }
         }
         let batch = try await self.queue.processBatch(
             limit: self.batchSize,

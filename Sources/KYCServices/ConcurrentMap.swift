@@ -1,45 +1,24 @@
-
 extension Array where Element: Sendable {
-    /// `map` spread over the machine's cores on the `CheckThreads`, order kept: for CPU-bound
-    /// work on independent elements (the checks of one batch), done while the database waits for the
-    /// batch's results anyway.
-    func concurrentMap<Result: Sendable>(_ transform: @Sendable (Element) -> Result) -> [Result] {
-        let threads = CheckThreads.shared
-        let workers = Swift.min(threads.count, self.count / 8)
-        guard workers > 1 else { return self.map(transform) }
-        let results = ResultSlots<Result>(count: self.count)
-        threads.perform(iterations: workers) { worker in
-            var index = worker
-            while index < self.count {
-                results.store(transform(self[index]), at: index)
-                index += workers
+    /// `map` spread over the `CheckExecutor`'s threads, order kept, while the caller suspends: for CPU-bound
+    /// work on independent elements (the checks of a batch, a page of a policy replay). The one way the
+    /// daemon and the replay run checks in parallel; nothing of it runs on the cooperative pool.
+    func concurrentMap<Result: Sendable>(
+        on executor: CheckExecutor = .shared,
+        _ transform: @escaping @Sendable (Element) -> Result
+    ) async -> [Result] {
+        guard !self.isEmpty else { return [] }
+        // At least eight elements a share: fewer are not worth a thread of their own.
+        let shares = Swift.max(1, Swift.min(executor.threadCount, self.count / 8))
+        return await withTaskGroup(of: (share: Int, results: [Result]).self) { group in
+            for share in 0..<shares {
+                group.addTask(executorPreference: executor) {
+                    (share, Swift.stride(from: share, to: self.count, by: shares).map { transform(self[$0]) })
+                }
             }
+            var byShare = [[Result]](repeating: [], count: shares)
+            for await done in group { byShare[done.share] = done.results }
+            // Share s holds elements s, s + shares, s + 2·shares, …: interleave them back into order.
+            return self.indices.map { byShare[$0 % shares][$0 / shares] }
         }
-        return results.collected()
-    }
-}
-
-/// Slots each written once, by one worker, at its own index; read after every worker has finished.
-private final class ResultSlots<Result: Sendable>: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<Result?>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        self.slots = .allocate(capacity: count)
-        self.slots.initialize(repeating: nil, count: count)
-    }
-
-    deinit {
-        self.slots.deinitialize(count: self.count)
-        self.slots.deallocate()
-    }
-
-    func store(_ result: Result, at index: Int) {
-        self.slots[index] = result
-    }
-
-    func collected() -> [Result] {
-        (0..<self.count).map { self.slots[$0]! }
     }
 }

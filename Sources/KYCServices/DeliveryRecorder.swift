@@ -8,112 +8,61 @@ import Synchronization
 /// within about one round trip, so a crash leaves few accepted-but-unrecorded emails to be sent twice
 /// (issue 9: duplicates after SIGKILL), while sending never waits for the database.
 ///
-/// The writer's session commits with `synchronous_commit = off`: a crash of the daemon loses nothing the
-/// server has received, and a crash of the server itself can only lose the mark, never the email: the row
-/// is still pending, its lease runs out, and the email is sent again with its Message-ID.
+/// The results travel over an `AsyncStream`; the writer's session commits with `synchronous_commit = off`:
+/// a crash of the daemon loses nothing the server has received, and a crash of the server itself can only
+/// lose the mark, never the email: the row is still pending, its lease runs out, and the email is sent again
+/// with its Message-ID.
 final class DeliveryRecorder: Sendable {
-    private struct State {
-        var pending: [DeliveryResult] = []
-        var waiter: CheckedContinuation<Void, Never>?
-        var closed = false
-        var failure: (any Error)?
-    }
+    private let results: AsyncStream<DeliveryResult>
+    private let continuation: AsyncStream<DeliveryResult>.Continuation
+    /// Results handed over and not yet taken by the writer, counted after each is in the stream: never more
+    /// than the stream holds, so the writer can take that many more without waiting.
+    private let handedOver = Atomic<Int>(0)
+    private let failureSeen = Mutex<StoreError?>(nil)
 
-    private let state = Mutex(State())
+    init() {
+        (self.results, self.continuation) = AsyncStream<DeliveryResult>.makeStream()
+    }
 
     /// Hands over one result; the writer stores it with the next write.
     func add(_ result: DeliveryResult) {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.pending.append(result)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        self.continuation.yield(result)
+        self.handedOver.add(1, ordering: .releasing)
     }
 
     /// No more results: the writer stores what is left and returns.
     func close() {
-        let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        self.continuation.finish()
     }
 
     /// The writer's error, once it has failed: the sender stops claiming more work.
-    var failure: (any Error)? { self.state.withLock { $0.failure } }
+    var failure: StoreError? { self.failureSeen.withLock { $0 } }
 
     /// Writes until closed and drained. On a database error it stops, keeps the error for `failure`, and
     /// rethrows; results not yet written are left to the leases.
     ///
-    /// The whole loop runs on the connection's own thread: a result handed over wakes it there directly, and
-    /// the write follows at once, whatever the cooperative pool is busy with (checks of a batch can hold it
-    /// for many milliseconds, and every one of them widened the window in which a kill makes a duplicate).
-    func run(on connection: isolated PostgresConnection) async throws {
+    /// The whole loop runs on the connection's own thread: a result handed over wakes it there directly (the
+    /// stream resumes the writer on the isolation it waits in), and the write follows at once, whatever the
+    /// cooperative pool is busy with (checks of a batch could hold it for many milliseconds, and every one of
+    /// them widened the window in which a kill makes a duplicate).
+    func run(on connection: isolated PostgresConnection) async throws(StoreError) {
         let outbox = Outbox()
-        do {
-            while let results = await self.next() {
-                try outbox.record(results, on: connection)
+        var iterator = self.results.makeAsyncIterator()
+        while let first = await iterator.next(isolation: connection) {
+            var gathered = [first]
+            // Whatever else was handed over meanwhile is already in the stream: take it without waiting.
+            let more = self.handedOver.subtract(1, ordering: .acquiring).newValue
+            for _ in 0..<max(0, more) {
+                guard let result = await iterator.next(isolation: connection) else { break }
+                gathered.append(result)
             }
-        } catch {
-            self.state.withLock { $0.failure = error }
-            throw error
-        }
-    }
-
-    /// Everything gathered so far, waiting for the first result if there is none; nil once closed and
-    /// drained.
-    private func next(isolation: isolated (any Actor)? = #isolation) async -> [DeliveryResult]? {
-        while true {
-            enum Step { case take([DeliveryResult]), finished, wait }
-            let step = self.state.withLock { state -> Step in
-                if !state.pending.isEmpty {
-                    defer { state.pending.removeAll(keepingCapacity: true) }
-                    return .take(state.pending)
-                }
-                return state.closed ? .finished : .wait
-            }
-            switch step {
-            case .take(let results): return results
-            case .finished: return nil
-            case .wait:
-                await withCheckedContinuation(isolation: isolation) { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if !state.pending.isEmpty || state.closed { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
+            if more > 0 { self.handedOver.subtract(more, ordering: .relaxed) }
+            do {
+                try outbox.record(gathered, on: connection)
+            } catch {
+                self.failureSeen.withLock { $0 = error }
+                throw error
             }
         }
-    }
-}
-
-/// The recorder's own database connection, opened when first needed and kept across calls; dropped after
-/// a failure so the next call opens a fresh one.
-final class RecorderConnection: Sendable {
-    private let connection = Mutex<PostgresConnection?>(nil)
-    private let databaseURL: String?
-
-    init(databaseURL: String?) {
-        self.databaseURL = databaseURL
-    }
-
-    func get() async throws -> PostgresConnection {
-        if let open = self.connection.withLock({ $0 }) { return open }
-        let opened = try await PostgresConnection.connect(self.databaseURL, label: "kyc.mailer.record")
-        try await opened.execute("SET synchronous_commit TO off")
-        self.connection.withLock { $0 = opened }
-        return opened
-    }
-
-    func drop() async {
-        let open = self.connection.withLock { connection -> PostgresConnection? in
-            defer { connection = nil }
-            return connection
-        }
-        await open?.close()
     }
 }

@@ -1,44 +1,43 @@
-import Foundation
 import KYCPostgres
+import KYCStore
 import Logging
 import ServiceLifecycle
 
-/// The loop both workers share: do batches while there is work, then sleep until a NOTIFY on the
-/// channel or the poll interval, whichever comes first; on a database failure, log it, wait with backoff
-/// and reconnect. It ends when the service group shuts down gracefully or is cancelled.
+/// The loop both workers share: do batches while there is work, then wait for a wake-up on the channel (the
+/// database's listener dispatches its NOTIFYs) or the poll interval, whichever comes first; on a database
+/// failure, log it and wait with backoff (the pool replaces a broken connection at the next turn). Each turn
+/// leases a connection from the `Database` and gives it back before waiting.
+///
+/// It ends when the service group shuts down gracefully (a wait ends at once; a batch in hand is finished
+/// first) or is cancelled.
 struct NotifiedWorkLoop: Sendable {
     let name: String
     let channel: ChannelName
-    let databaseURL: String?
+    let database: Database
     let pollInterval: Duration
     let logger: Logger
     let heartbeat: Heartbeat?
 
+    /// Checked between turns, never polled: the waits end by themselves when shutdown begins.
     static var isStopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
     /// Runs `batch` until it returns 0, then waits for work, and so on. `batch` returns how much it did.
     func run(_ batch: @escaping @Sendable (PostgresConnection) async throws -> Int) async {
+        let wakeUps = self.database.wakeUps(on: self.channel)
+        defer { wakeUps.cancel() }
+        var iterator = wakeUps.stream.makeAsyncIterator()
         var failures = 0
         while !Self.isStopping {
-            var connections: [PostgresConnection] = []
             do {
-                let listener = try await PostgresConnection.connect(self.databaseURL, label: "kyc.\(self.name).listen")
-                connections.append(listener)
-                try await listener.listen(self.channel)
-                let connection = try await PostgresConnection.connect(self.databaseURL, label: "kyc.\(self.name)")
-                connections.append(connection)
+                let started = ContinuousClock.now
+                let done = try await self.database.withConnection { connection in try await batch(connection) }
                 if failures > 0 { self.logger.notice("database.reconnected", metadata: ["worker": "\(self.name)"]) }
                 failures = 0
-                while !Self.isStopping {
-                    let started = ContinuousClock.now
-                    let done = try await batch(connection)
-                    if done > 0 {
-                        self.heartbeat?.batch(self.name, items: done, duration: ContinuousClock.now - started)
-                        continue
-                    }
-                    self.heartbeat?.beat(self.name)
-                    try await self.waitForWork(listener)
+                if done > 0 {
+                    self.heartbeat?.batch(self.name, items: done, duration: ContinuousClock.now - started)
+                    continue
                 }
+                guard await self.waitForWork(&iterator, wakeUps) else { return }
             } catch {
                 failures += 1
                 // The first failure, then one line in ten: at the 1 s cadence below, a server that stays away
@@ -49,38 +48,37 @@ struct NotifiedWorkLoop: Sendable {
                         metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
                     )
                 }
-                await self.sleep(Self.backoff(afterFailures: failures))
+                await self.pause(Database.reconnectBackoff(afterFailures: failures))
             }
-            for connection in connections { await connection.close() }
         }
     }
 
-    /// 250 ms after the first failure, doubling to at most 1 s: a restarted server is found within a second
-    /// of its return, whatever its time away (a 10 s cap could add up to 10 s after a crash recovery of as
-    /// many, and strand leases that long), at one connection attempt a second while it stays away.
-    static func backoff(afterFailures failures: Int) -> Duration {
-        .milliseconds(min(1_000, 250 << min(max(failures - 1, 0), 2)))
-    }
-
-    /// Returns on a notification, after the poll interval, or soon after shutdown begins.
-    private func waitForWork(_ listener: PostgresConnection) async throws {
-        let deadline = ContinuousClock.now + self.pollInterval
-        while !Self.isStopping {
-            let remaining = deadline - ContinuousClock.now
-            if remaining <= .zero { return }
-            let notifications = try await listener.waitForNotifications(timeout: min(remaining, .milliseconds(250)))
-            self.heartbeat?.beat(self.name)
-            if !notifications.isEmpty { return }
+    /// Returns on a wake-up (a notification, the listener's (re)connection), after the poll interval, or as
+    /// soon as graceful shutdown begins: the timer and the shutdown handler wake the same stream. False once
+    /// the stream has ended (the task was cancelled).
+    private func waitForWork(_ iterator: inout AsyncStream<Void>.Iterator, _ wakeUps: Database.WakeUps) async -> Bool {
+        let interval = self.pollInterval
+        self.heartbeat?.waiting(self.name, until: .now + interval)
+        defer { self.heartbeat?.beat(self.name) }
+        return await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { timer in
+                timer.addTask {
+                    guard (try? await Task.sleep(for: interval)) != nil else { return }
+                    wakeUps.wake()
+                }
+                defer { timer.cancelAll() }
+                return await iterator.next(isolation: #isolation) != nil
+            }
+        } onGracefulShutdown: {
+            wakeUps.wake()
         }
     }
 
-    /// Sleeps, beating, and waking early when shutdown begins: a loop waiting for the database to come back
-    /// is alive.
-    func sleep(_ duration: Duration) async {
-        let deadline = ContinuousClock.now + duration
-        while !Self.isStopping, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: min(.milliseconds(250), deadline - ContinuousClock.now))
-            self.heartbeat?.beat(self.name)
-        }
+    /// Waits out a backoff, or less when graceful shutdown begins. A loop waiting for the database to come back
+    /// is alive: it tells the heartbeat how long it waits.
+    func pause(_ duration: Duration) async {
+        self.heartbeat?.waiting(self.name, until: .now + duration)
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+        self.heartbeat?.beat(self.name)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import KYCDomain
 import KYCMail
 import KYCPostgres
-import KYCStore
+public import KYCStore
 public import Logging
 public import ServiceLifecycle
 
@@ -20,14 +20,16 @@ public struct OutboxMailer: Service {
     private let senders: [SMTPSender]
     private let templates: EmailTemplates
     private let backoff = DeliveryBackoff()
-    private let recorderConnection: RecorderConnection
+    private let database: Database
     private let health: MailHealth
     private let logger: Logger
 
-    /// `health` receives what the mailer finds about the server's view of the configuration; pass the one
-    /// `StatusReporter` reads.
+    /// `database` lends the connections (one for claims, one for the `DeliveryRecorder` while a batch is out)
+    /// and wakes the mailer on the outbox channel. `health` receives what the mailer finds about the server's
+    /// view of the configuration; pass the one `StatusReporter` reads.
     public init(
         configuration: Configuration,
+        database: Database,
         heartbeat: Heartbeat? = nil,
         health: MailHealth = MailHealth(),
         logger: Logger
@@ -37,13 +39,13 @@ public struct OutboxMailer: Service {
         self.loop = NotifiedWorkLoop(
             name: "mailer",
             channel: ChannelName("kyc_outbox")!,
-            databaseURL: configuration.databaseURL,
+            database: database,
             pollInterval: configuration.pollInterval,
             logger: logger,
             heartbeat: heartbeat
         )
         self.configuration = configuration
-        self.recorderConnection = RecorderConnection(databaseURL: configuration.databaseURL)
+        self.database = database
         self.from = from
         self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
         self.health = health
@@ -54,7 +56,6 @@ public struct OutboxMailer: Service {
         await self.loop.run { connection in
             try await self.deliverBatch(on: connection)
         }
-        await self.recorderConnection.drop()
     }
 
     /// Batches delivered per call before the loop gets control back (for its heartbeat and shutdown).
@@ -62,23 +63,21 @@ public struct OutboxMailer: Service {
 
     /// Delivers due emails batch after batch, pipelined: while one batch travels over the SMTP connections,
     /// the next batch is claimed on the database connection, and each result is recorded as its reply
-    /// arrives by a `DeliveryRecorder` on a connection of its own. A crash between claim and record leaves
-    /// leases that run out, and those emails are sent again with their Message-IDs, as before.
+    /// arrives by a `DeliveryRecorder` on a second connection leased for the call. A crash between claim and
+    /// record leaves leases that run out, and those emails are sent again with their Message-IDs, as before.
     func deliverBatch(on connection: PostgresConnection) async throws -> Int {
         let outbox = Outbox()
         var batch = try await self.claim(outbox, on: connection)
         guard !batch.isEmpty else { return 0 }
-        let recorderConnection: PostgresConnection
-        do {
-            recorderConnection = try await self.recorderConnection.get()
-        } catch {
-            await self.recorderConnection.drop()
-            throw error
-        }
-        let recorder = DeliveryRecorder()
-        do {
-            return try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await self.database.withConnection { recorderConnection in
+            // The recorder's marks commit without waiting for the WAL flush (see `DeliveryRecorder`); the
+            // setting is the session's, so it is reset before the connection goes back to the pool (a failure
+            // closes the connection instead).
+            try await recorderConnection.query("SET synchronous_commit TO off")
+            let recorder = DeliveryRecorder()
+            let delivered = try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await recorder.run(on: recorderConnection) }
+                defer { recorder.close() }
                 var delivered = 0
                 var batches = 0
                 while !batch.isEmpty {
@@ -95,10 +94,8 @@ public struct OutboxMailer: Service {
                 try await group.waitForAll()
                 return delivered
             }
-        } catch {
-            recorder.close()
-            await self.recorderConnection.drop()
-            throw error
+            try await recorderConnection.query("RESET synchronous_commit")
+            return delivered
         }
     }
 

@@ -21,39 +21,34 @@ public struct PolicyReplay: Sendable {
     public func run(since: Date, until: Date, on connection: PostgresConnection) async throws -> ReplaySummary {
         let suite = CheckSuite(policy: self.candidate)
         let source = ReplaySource(vault: self.vault)
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var summary = ReplaySummary()
         var page = try await source.page(since: since, until: until, after: 0, limit: self.pageSize, on: connection)
         while let last = page.last {
-            // Fetch the next page while this one is checked.
+            // Fetch the next page while this one is checked, on the check executor as the daemon's checks are.
             async let next = source.page(since: since, until: until, after: last.id, limit: self.pageSize,
                                          on: connection)
-            let chunk = (page.count + workers - 1) / workers
-            let current = page
-            summary.merge(
-                await withTaskGroup(of: ReplaySummary.self) { group in
-                    for start in stride(from: 0, to: current.count, by: chunk) {
-                        let slice = current[start..<min(start + chunk, current.count)]
-                        group.addTask { Self.replay(slice, suite: suite) }
-                    }
-                    return await group.reduce(into: ReplaySummary()) { $0.merge($1) }
+            for replayed in await page.concurrentMap({ Self.replay($0, suite: suite) }) {
+                switch replayed {
+                case .unreadable: summary.unreadable += 1
+                case .replayed(let recorded, let candidate): summary.add(recorded: recorded, candidate: candidate)
                 }
-            )
+            }
             page = try await next
         }
         return summary
     }
 
-    static func replay(_ stored: ArraySlice<StoredVerdict>, suite: CheckSuite) -> ReplaySummary {
-        var summary = ReplaySummary()
-        for item in stored {
-            // One that cannot be read back or evaluated is counted, not replayed, and the replay goes on.
-            guard case .success(let claimed) = item.claimed, let application = claimed.underCheck() else {
-                summary.unreadable += 1
-                continue
-            }
-            summary.add(recorded: item.recorded, candidate: ReplaySummary.verdict(of: application, under: suite).label)
+    /// What replaying one stored application came to.
+    enum Replayed: Sendable {
+        /// It cannot be read back or evaluated: counted, not replayed, and the replay goes on.
+        case unreadable
+        case replayed(recorded: String, candidate: String)
+    }
+
+    static func replay(_ item: StoredVerdict, suite: CheckSuite) -> Replayed {
+        guard case .success(let claimed) = item.claimed, let application = claimed.underCheck() else {
+            return .unreadable
         }
-        return summary
+        return .replayed(recorded: item.recorded, candidate: ReplaySummary.verdict(of: application, under: suite).label)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import KYCDomain
 import KYCPostgres
-import KYCStore
+public import KYCStore
 public import Logging
 public import ServiceLifecycle
 
@@ -9,7 +10,7 @@ public import ServiceLifecycle
 /// textfile collector (atomically: a temporary file renamed over the old one), with what the mailer found
 /// about the mail server's view of the configuration (`MailHealth`).
 public struct StatusReporter: Service {
-    private let databaseURL: String?
+    private let database: Database
     private let notifier: SystemdNotifier
     private let heartbeat: Heartbeat
     private let mailHealth: MailHealth?
@@ -19,13 +20,14 @@ public struct StatusReporter: Service {
 
     public init(
         configuration: Configuration,
+        database: Database,
         notifier: SystemdNotifier,
         heartbeat: Heartbeat,
         mailHealth: MailHealth? = nil,
         interval: Duration = .seconds(10),
         logger: Logger
     ) {
-        self.databaseURL = configuration.databaseURL
+        self.database = database
         self.notifier = notifier
         self.heartbeat = heartbeat
         self.mailHealth = mailHealth
@@ -34,60 +36,59 @@ public struct StatusReporter: Service {
         self.logger = logger
     }
 
+    /// Reports every `interval` until graceful shutdown, which ends the wait at once.
     public func run() async throws {
-        var connection: PostgresConnection?
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                if connection == nil {
-                    let opened = try await PostgresConnection.connect(self.databaseURL, label: "kyc.status")
-                    try await opened.query("SET statement_timeout = '5s'")
-                    connection = opened
-                }
-                let report = try await Review().reportJSON(on: connection!)
-                let figures = (try? JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]) ?? [:]
-                let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
-                self.notifier.notify("STATUS=" + Self.statusLine(figures, mail: mail))
-                if let metricsFile {
-                    let outcomes = try await Review().checkOutcomes(on: connection!)
-                    try Self.write(
-                        Self.metrics(
-                            figures, checkOutcomes: outcomes, progress: self.heartbeat.snapshot,
-                            mail: mail
-                        ),
-                        to: metricsFile
-                    )
-                }
-            } catch {
-                self.logger.warning("status.failed", metadata: ["error": "\(error)"])
-                await connection?.close()
-                connection = nil
-            }
-            let deadline = ContinuousClock.now + self.interval
-            while !Task.isShuttingDownGracefully && !Task.isCancelled && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(250))
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                await self.reportOnce()
+                try await Task.sleep(for: self.interval)
             }
         }
-        await connection?.close()
     }
 
-    static func number(_ figures: [String: Any], _ path: String...) -> Int {
-        var value: Any? = figures
-        for key in path { value = (value as? [String: Any])?[key] }
-        return (value as? NSNumber)?.intValue ?? 0
+    /// One STATUS line and, when configured, one metrics file; a failure is logged and the next turn tries again.
+    func reportOnce() async {
+        do {
+            let wantsOutcomes = self.metricsFile != nil
+            let (report, outcomes) = try await self.database.withConnection { connection in
+                // The setting is the session's: reset before the connection goes back to the pool (a failure
+                // closes the connection instead).
+                try await connection.query("SET statement_timeout = '5s'")
+                let report = try await Review().report(on: connection)
+                let outcomes = wantsOutcomes ? try await Review().checkOutcomes(on: connection) : []
+                try await connection.query("RESET statement_timeout")
+                return (report, outcomes)
+            }
+            let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
+            self.notifier.notify("STATUS=" + Self.statusLine(report, mail: mail))
+            if let metricsFile {
+                try Self.write(
+                    Self.metrics(
+                        report, checkOutcomes: outcomes, progress: self.heartbeat.snapshot,
+                        mail: mail
+                    ),
+                    to: metricsFile
+                )
+            }
+        } catch where !Task.isCancelled {
+            self.logger.warning("status.failed", metadata: ["error": "\(error)"])
+        } catch {
+            // Cancelled at shutdown: nothing to report.
+        }
     }
 
     /// `queue: 3 submitted, 0 checking, 5 in review; emails: 1 pending, 0 failed`, and a warning while the mail
-    /// server refuses the configuration.
-    static func statusLine(_ figures: [String: Any], mail: MailHealth.Snapshot = MailHealth.Snapshot()) -> String {
-        "queue: \(number(figures, "queue", "submitted")) submitted, \(number(figures, "queue", "checking")) checking, "
-            + "\(number(figures, "queue", "in_review")) in review; emails: \(number(figures, "email", "pending")) pending, "
-            + "\(number(figures, "email", "failed")) failed"
+    /// server refuses the configuration. Without a report (none read yet) the figures are 0.
+    static func statusLine(_ report: Report?, mail: MailHealth.Snapshot = MailHealth.Snapshot()) -> String {
+        let queue = report?.queue, email = report?.email
+        return "queue: \(queue?.submitted ?? 0) submitted, \(queue?.checking ?? 0) checking, "
+            + "\(queue?.inReview ?? 0) in review; emails: \(email?.pending ?? 0) pending, \(email?.failed ?? 0) failed"
             + (mail.configurationError ? "; MAIL SERVER REFUSES THE CONFIGURATION (credentials or TLS)" : "")
     }
 
-    /// The Prometheus text exposition of the figures and the loops' progress.
+    /// The Prometheus text exposition of the report's figures and the loops' progress.
     static func metrics(
-        _ figures: [String: Any],
+        _ report: Report?,
         checkOutcomes: [(check: String, outcome: String, count: Int)],
         progress: [String: Heartbeat.Progress],
         mail: MailHealth.Snapshot = MailHealth.Snapshot()
@@ -98,20 +99,22 @@ public struct StatusReporter: Service {
             lines.append("# TYPE \(name) \(type)")
             for sample in samples { lines.append("\(name)\(sample.labels) \(sample.value)") }
         }
+        let queue = report?.queue, decided = report?.decided24h, email = report?.email
         metric("kyc_queue_applications", "gauge", "Applications waiting, being checked or in review, by state.",
-               ["submitted", "checking", "in_review"].map { ("{state=\"\($0)\"}", "\(number(figures, "queue", $0))") })
+               [("submitted", queue?.submitted), ("checking", queue?.checking), ("in_review", queue?.inReview)]
+                   .map { ("{state=\"\($0.0)\"}", "\($0.1 ?? 0)") })
         metric("kyc_oldest_in_review_seconds", "gauge", "Age of the oldest application in review.",
-               [("", "\(number(figures, "oldest_in_review_seconds"))")])
+               [("", "\(report?.oldestInReviewSeconds ?? 0)")])
         metric("kyc_decisions_24h", "gauge", "Decisions in the last 24 hours, by outcome.",
-               ["approved", "denied"].map { ("{outcome=\"\($0)\"}", "\(number(figures, "decided_24h", $0))") })
-        let reasons = ((figures["decided_24h"] as? [String: Any])?["by_reason"] as? [String: Any]) ?? [:]
+               [("approved", decided?.approved), ("denied", decided?.denied)]
+                   .map { ("{outcome=\"\($0.0)\"}", "\($0.1 ?? 0)") })
+        let reasons = decided?.byReason ?? [:]
         metric("kyc_denials_24h", "gauge", "Denials in the last 24 hours, by reason code.",
-               reasons.keys.sorted().map { ("{reason=\"\($0)\"}", "\((reasons[$0] as? NSNumber)?.intValue ?? 0)") })
+               reasons.keys.sorted().map { ("{reason=\"\($0)\"}", "\(reasons[$0]!)") })
         metric("kyc_emails", "gauge", "Emails pending delivery, and given up.",
-               [("{state=\"pending\"}", "\(number(figures, "email", "pending"))"),
-                ("{state=\"failed\"}", "\(number(figures, "email", "failed"))")])
+               [("{state=\"pending\"}", "\(email?.pending ?? 0)"), ("{state=\"failed\"}", "\(email?.failed ?? 0)")])
         metric("kyc_emails_sent_24h", "gauge", "Emails delivered in the last 24 hours.",
-               [("", "\(number(figures, "email", "sent_24h"))")])
+               [("", "\(email?.sent24h ?? 0)")])
         metric("kyc_check_outcomes_24h", "gauge", "Check results in the last 24 hours, by check and outcome.",
                checkOutcomes.map { ("{check=\"\($0.check)\",outcome=\"\($0.outcome)\"}", "\($0.count)") })
         metric("kyc_mail_configuration_error", "gauge",

@@ -25,12 +25,15 @@ public struct Watchdog: Service {
         self.period = .microseconds(microseconds)
     }
 
+    /// Pings until graceful shutdown, which ends the wait at once.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if self.heartbeat.allAlive(within: self.period) {
-                self.notifier.notify("WATCHDOG=1")
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                if self.heartbeat.allAlive(within: self.period) {
+                    self.notifier.notify("WATCHDOG=1")
+                }
+                try await Task.sleep(for: self.period / 2)
             }
-            try? await Task.sleep(for: self.period / 2)
         }
     }
 }

@@ -207,7 +207,7 @@ public struct CheckQueue: Sendable {
         limit: Int,
         on connection: PostgresConnection,
         vault: IdentifierVault? = nil,
-        check: @Sendable ([ClaimedApplication]) -> [CheckedApplication]
+        check: @Sendable ([ClaimedApplication]) async -> [CheckedApplication]
     ) async throws(StoreError) -> BatchResult {
         do {
             let rows = try await connection.query(
@@ -256,7 +256,7 @@ public struct CheckQueue: Sendable {
             let unevaluable = unreadable.map { row in
                 CheckedApplication.unevaluable(id: row.id, row.problem, duplicateDocuments: duplicates[row.id] ?? 0)
             }
-            let checked = check(claimed) + unevaluable
+            let checked = await check(claimed) + unevaluable
             let seals = try Self.seals(sealRequests, vault: vault)
             let recorded: Int = try await connection.query(
                 "SELECT kyc.record_checked($1::jsonb, $2, $3::jsonb) AS recorded",

@@ -174,26 +174,15 @@ public struct Review: Sendable {
         slaHours: Int = 24,
         on connection: PostgresConnection
     ) async throws(StoreError) -> Report {
-        let text = try await self.reportJSON(since: since, until: until, slaHours: slaHours, on: connection)
-        return try StoredJSON.decode(Report.self, from: text, context: "report")
-    }
-
-    /// The report as `kyc.report()`'s JSON text.
-    ///
-    /// Temporary: kept only for `StatusReporter` until it reads the typed `report(...)`; nothing else calls it.
-    public func reportJSON(
-        since: Date? = nil,
-        until: Date? = nil,
-        slaHours: Int = 24,
-        on connection: PostgresConnection
-    ) async throws(StoreError) -> String {
+        let text: String
         do {
-            return try await connection.query(
+            text = try await connection.query(
                 "SELECT kyc.report($1, $2, $3)::text AS report",
                 [since, until, slaHours]
             ).single().decode("report")
         } catch {
             throw StoreError(error)
         }
+        return try StoredJSON.decode(Report.self, from: text, context: "report")
     }
 }

@@ -6,7 +6,6 @@
 
 import Foundation
 import KYCMail
-import KYCPostgres
 import KYCServices
 import KYCStore
 import KYCVault
@@ -49,18 +48,17 @@ if let vault {
     )
 }
 
-// Ready only with a reachable database at the schema version this build expects.
+// One database service for the whole daemon: the pool its services lease from and the one listener that
+// wakes them. Ready only with a reachable database at the schema version this build expects.
+let database = Database(url: configuration.databaseURL, label: "kyc", logger: logger)
 do {
-    let connection = try await PostgresConnection.connect(configuration.databaseURL, label: "kyc.startup")
-    let version = try await Migrator().currentVersion(connection)
-    let staleFunctions = version == Migrator.latestVersion ? try await Migrator().staleFunctionFiles(connection) : []
-    await connection.close()
-    guard version == Migrator.latestVersion, staleFunctions.isEmpty else {
+    let schema = try await database.schemaState()
+    guard schema.isCurrent else {
         logger.critical(
             "schema.mismatch",
             metadata: [
-                "schema.version": "\(version)", "expected": "\(Migrator.latestVersion)",
-                "stale_function_files": "\(staleFunctions.joined(separator: ","))",
+                "schema.version": "\(schema.version)", "expected": "\(Migrator.latestVersion)",
+                "stale_function_files": "\(schema.staleFunctionFiles.joined(separator: ","))",
                 "fix": "run `kyc-review migrate` with this build",
             ]
         )
@@ -74,11 +72,23 @@ do {
 let notifier = SystemdNotifier()
 let heartbeat = Heartbeat(loops: ["checks", "mailer"])
 let mailHealth = MailHealth()
-var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+// The database first: services stop in reverse order, so it outlives every service that uses it.
+var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database)]
 do {
-    services.append(.init(service: CheckWorker(configuration: configuration, vault: vault, heartbeat: heartbeat, logger: logger)))
     services.append(
-        .init(service: try OutboxMailer(configuration: configuration, heartbeat: heartbeat, health: mailHealth, logger: logger))
+        .init(
+            service: CheckWorker(
+                configuration: configuration, database: database, vault: vault, heartbeat: heartbeat, logger: logger
+            )
+        )
+    )
+    services.append(
+        .init(
+            service: try OutboxMailer(
+                configuration: configuration, database: database, heartbeat: heartbeat, health: mailHealth,
+                logger: logger
+            )
+        )
     )
 } catch {
     logger.critical("configuration.invalid", metadata: ["error": "\(error)"])
@@ -87,7 +97,8 @@ do {
 services.append(
     .init(
         service: StatusReporter(
-            configuration: configuration, notifier: notifier, heartbeat: heartbeat, mailHealth: mailHealth, logger: logger
+            configuration: configuration, database: database, notifier: notifier, heartbeat: heartbeat,
+            mailHealth: mailHealth, logger: logger
         )
     )
 )

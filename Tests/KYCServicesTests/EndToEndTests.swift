@@ -30,9 +30,11 @@ struct EndToEndTests {
         configuration.smtpURL = try TestServers.smtpURL()
         configuration.pollInterval = .seconds(30)  // so that only NOTIFY can wake the workers in time
         configure(&configuration)
+        let database = Database(url: configuration.databaseURL, logger: logger)
         let services: [any Service] = [
-            CheckWorker(configuration: configuration, vault: vault, logger: logger),
-            try OutboxMailer(configuration: configuration, health: mailHealth, logger: logger),
+            database,
+            CheckWorker(configuration: configuration, database: database, vault: vault, logger: logger),
+            try OutboxMailer(configuration: configuration, database: database, health: mailHealth, logger: logger),
         ]
         let group = ServiceGroup(services: services, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -199,11 +201,12 @@ struct EndToEndTests {
         configuration.mailFrom = "kyc@exchange.example"
         configuration.smtpURL = "smtp://127.0.0.1:25"
         configuration.templateDirectory = directory.path
+        let unused = Database(url: nil, logger: Logger(label: "test"))
         try "{{#open}}".write(to: directory.appendingPathComponent("en/denial.text.mustache"), atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, logger: Logger(label: "test")) }
+        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, database: unused, logger: Logger(label: "test")) }
         try FileManager.default.removeItem(at: directory.appendingPathComponent("en/denial.text.mustache"))
         try "x".write(to: directory.appendingPathComponent("en/approvl.subject.mustache"), atomically: true, encoding: .utf8)
-        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, logger: Logger(label: "test")) }
+        #expect(throws: ConfigurationError.self) { try OutboxMailer(configuration: configuration, database: unused, logger: Logger(label: "test")) }
     }
 
     @Test func anInternationalisedDomainIsDeliveredInItsALabelForm() async throws {

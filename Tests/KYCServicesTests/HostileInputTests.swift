@@ -138,7 +138,10 @@ struct HostileInputTests {
         }
 
         let daemon = try await database.connect(role: "kyc_daemon")
-        let worker = CheckWorker(configuration: Configuration(), logger: Logger(label: "test"))
+        let worker = CheckWorker(
+            configuration: Configuration(), database: Database(url: nil, logger: Logger(label: "test")),
+            logger: Logger(label: "test")
+        )
         let batch = try await worker.checkBatch(on: daemon)
         await daemon.close()
         #expect(batch.claimed == 6 && batch.recorded == 6, "one batch, every application recorded")

@@ -106,10 +106,10 @@ struct MailConfigurationTests {
         #expect(snapshot.configurationError)
         #expect(snapshot.configurationErrors == ["authenticationFailed": 1])
         #expect(snapshot.lastReplyCode == 535)
-        let metrics = StatusReporter.metrics([:], checkOutcomes: [], progress: [:], mail: snapshot)
+        let metrics = StatusReporter.metrics(nil, checkOutcomes: [], progress: [:], mail: snapshot)
         #expect(metrics.contains("\nkyc_mail_configuration_error 1\n"))
         #expect(metrics.contains("\nkyc_mail_configuration_errors_total{code=\"authenticationFailed\"} 1\n"))
-        #expect(StatusReporter.statusLine([:], mail: snapshot).contains("MAIL SERVER REFUSES THE CONFIGURATION"))
+        #expect(StatusReporter.statusLine(nil, mail: snapshot).contains("MAIL SERVER REFUSES THE CONFIGURATION"))
     }
 
     @Test func clearsTheAlarmOnceTheServerAcceptsAnEmailAgain() async throws {
@@ -135,7 +135,7 @@ struct MailConfigurationTests {
         }
         #expect(!health.snapshot.configurationError)
         #expect(health.snapshot.configurationErrors == ["authenticationFailed": 1], "the counter only grows")
-        let metrics = StatusReporter.metrics([:], checkOutcomes: [], progress: [:], mail: health.snapshot)
+        let metrics = StatusReporter.metrics(nil, checkOutcomes: [], progress: [:], mail: health.snapshot)
         #expect(metrics.contains("\nkyc_mail_configuration_error 0\n"))
     }
 }
