@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 //
 // kyc-review: the back office that decides identity-verification (KYC) applications.
 //
@@ -18,7 +18,10 @@
 //   DispatchExecutor                 the serial executor the adapters' actors run their blocking calls on
 import PackageDescription
 
+/// Every target of ours: the upcoming features we hold ourselves to, and a warning is an error (a warning
+/// left standing hides the next one).
 let strictSettings: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
