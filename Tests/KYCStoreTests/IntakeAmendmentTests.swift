@@ -207,6 +207,42 @@ struct IntakeAmendmentTests {
         #expect(try await applicationCount(database) == 0)
     }
 
+    /// The selfie of the valid submission with an extra key `dpi` whose value is `number` as written.
+    static func selfieWithNumber(_ number: String) -> String {
+        var document = Fixtures.validSubmission()
+        var selfie = document["selfie"] as! [String: Any]
+        selfie["dpi"] = "NUMBER-HERE"
+        document["selfie"] = selfie
+        return Fixtures.json(document).replacingOccurrences(of: "\"NUMBER-HERE\"", with: number)
+    }
+
+    @Test(arguments: ["1e400", "-1e309", "1e-400"])
+    func refusesANumberNoDoubleCanHoldWhereverItSits(number: String) async throws {
+        let database = try await TestServers.freshDatabase()
+        let connection = try await database.connect(role: "kyc_intake")
+        do {
+            let id = try await Intake().submit(Self.selfieWithNumber(number), on: connection)
+            Issue.record("accepted as \(id)")
+        } catch {
+            #expect(error.underlying?.sqlState == "22023", "\(error)")
+            #expect(error.message?.contains("range of a double") == true, "\(error.message ?? "")")
+        }
+        await connection.close()
+        #expect(try await applicationCount(database) == 0)
+    }
+
+    @Test func anExtraNumberADoubleCanHoldIsKeptAndTheCaseStillShows() async throws {
+        let database = try await TestServers.freshDatabase()
+        let intake = try await database.connect(role: "kyc_intake")
+        let id = try await Intake().submit(Self.selfieWithNumber("1.5e300"), on: intake)
+        await intake.close()
+        try await decideAll(database, verdict: .review)
+        let reviewer = try await database.connect(role: try await makeReviewer(in: database))
+        let view = try await Applications().view(id, on: reviewer)
+        #expect(view.submission["selfie"]?["dpi"] == .number(1.5e300))
+        await reviewer.close()
+    }
+
     // MARK: - One normal form of a document number
 
     static let numberCases: [(String, String)] = [

@@ -337,6 +337,13 @@ BEGIN
     IF v_date_of_birth > (v_submitted_at AT TIME ZONE 'UTC')::date THEN
         PERFORM kyc.invalid_field('basic_info.date_of_birth', 'must not be in the future');
     END IF;
+    -- jsonb keeps any number, but its readers (the daemon, `kyc-review show`) hold numbers as doubles: one that
+    -- no double can hold, wherever it sits (an extra key of the selfie included), would make the stored
+    -- application unreadable to them. Checked after the named fields, so their own message comes first.
+    IF jsonb_path_exists(submission, 'strict $.** ? (@.type() == "number" && (@.abs() > 1.7976931348623157e308
+                                       || (@ != 0 && @.abs() < 2.2250738585072014e-308)))') THEN
+        PERFORM kyc.invalid_field('submission', 'must not hold a number beyond the range of a double');
+    END IF;
 
     -- The basic info an account confirms: exactly the fields given, nulls dropped.
     v_basic := jsonb_strip_nulls(jsonb_build_object(
