@@ -16,8 +16,9 @@ APT_PACKAGES := pkg-config libpq-dev libcurl4-openssl-dev libstdc++-12-dev postg
 # What `make bench` needs besides: hyperfine times whole commands; python3-venv holds the peers (PgQueuer,
 # procrastinate) from PyPI; bc does the arithmetic.
 BENCH_APT_PACKAGES := hyperfine bc python3-venv gcc
-# A target that imports another of ours without declaring it fails the build (Package.swift lists every
-# dependency a target imports); warnings are errors through Package.swift's strictSettings.
+# A target that imports a module outside its declared dependencies' closure fails the build; the direct
+# declaration of every import, and no driver in the programs, scripts/check-imports asks (setup-check).
+# Warnings are errors through Package.swift's strictSettings.
 SWIFT_BUILD_FLAGS ?= --explicit-target-dependency-import-check error
 
 .PHONY: help deps services stop build run test test-faults fuzz leakcheck unit-check setup-check bench
@@ -149,6 +150,7 @@ unit-check:
 # servers start from a checkout below a folder PostgreSQL's user cannot enter (root's home, mode 0700).
 setup-check:
 	@scripts/check-cxx-headers $(APT_PACKAGES)
+	scripts/check-imports
 	scripts/check-private-checkout
 
 bench:
