@@ -22,11 +22,18 @@ public struct PolicyReplay: Sendable {
         let suite = CheckSuite(policy: self.candidate)
         let source = ReplaySource(vault: self.vault)
         var summary = ReplaySummary()
-        var page = try await source.page(since: since, until: until, after: 0, limit: self.pageSize, on: connection)
+        // The histories over the candidate's attempt window and cooldown, not the policy in force's.
+        let window = self.candidate.attemptWindow, cooldown = self.candidate.cooldown
+        var page = try await source.page(
+            since: since, until: until, after: 0, limit: self.pageSize, attemptWindow: window, cooldown: cooldown,
+            on: connection
+        )
         while let last = page.last {
             // Fetch the next page while this one is checked, on the check executor as the daemon's checks are.
-            async let next = source.page(since: since, until: until, after: last.id, limit: self.pageSize,
-                                         on: connection)
+            async let next = source.page(
+                since: since, until: until, after: last.id, limit: self.pageSize, attemptWindow: window,
+                cooldown: cooldown, on: connection
+            )
             for replayed in await page.concurrentMap({ Self.replay($0, suite: suite) }) {
                 switch replayed {
                 case .unreadable: summary.unreadable += 1

@@ -23,12 +23,16 @@ public struct ReplaySource: Sendable {
         self.vault = vault
     }
 
-    /// Up to `limit` applications submitted in [since, until) with an id above `after`, by id.
+    /// Up to `limit` applications submitted in [since, until) with an id above `after`, by id, each with its
+    /// attempt history over `attemptWindow` and `cooldown` (nil: the policy in force's), so a candidate policy
+    /// is replayed on the history it would count.
     public func page(
         since: Date,
         until: Date,
         after: Int64,
         limit: Int,
+        attemptWindow: Duration? = nil,
+        cooldown: Duration? = nil,
         on connection: PostgresConnection
     ) async throws(StoreError) -> [StoredVerdict] {
         do {
@@ -37,9 +41,10 @@ public struct ReplaySource: Sendable {
                 SELECT id, payload::text AS payload, submitted_at, received_at, session_started_at, automated_verdict,
                        duplicate_documents, earlier_submissions::text AS earlier_submissions,
                        recent_denials::text AS recent_denials, key_version, sealed, document_number, mrz
-                FROM kyc.replay_page($1, $2, $3, $4)
+                FROM kyc.replay_page($1, $2, $3, $4, $5, $6)
                 """,
-                [since, until, after, limit]
+                [since, until, after, limit, attemptWindow.map { Int($0.components.seconds) },
+                 cooldown.map { Int($0.components.seconds) }]
             )
             return try rows.map { row in
                 let id: Int64 = try row.decode("id")

@@ -2,20 +2,24 @@
 -- The daemon's check worker.
 
 -- An application's attempt history, relative to the moment intake received it (so a replay sees what the
--- checks saw): the account's earlier submissions in the policy's window before it, and its denials as far
--- back as one could still hold a cooldown, attempt_limit denials not counted.
+-- checks saw): the account's earlier submissions in the attempt window before it, and its denials as far
+-- back as one could still hold a cooldown, attempt_limit denials not counted. The window and the cooldown are
+-- the policy in force's unless given: `policy replay` gives its candidate's, so a wider candidate window sees
+-- the history it would count.
 CREATE FUNCTION kyc.attempt_history(p_id bigint, p_account_id text, p_received_at timestamptz,
+                                    p_attempt_window interval DEFAULT NULL, p_cooldown interval DEFAULT NULL,
                                     OUT earlier_submissions timestamptz[], OUT recent_denials timestamptz[])
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     -- Counted at the moment intake received each submission (CONTRACT §8), never by its claimed time, over
-    -- the current policy's window; denials as far back as one could still hold a cooldown.
+    -- the attempt window; denials as far back as one could still hold a cooldown.
     WITH policy AS (
-        SELECT make_interval(secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision)
-                   AS attempt_window,
-               make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision) AS cooldown
+        SELECT coalesce(p_attempt_window, make_interval(
+                   secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision)) AS attempt_window,
+               coalesce(p_cooldown, make_interval(
+                   secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision)) AS cooldown
     )
     SELECT
         ARRAY(
@@ -262,7 +266,7 @@ $$;
 
 -- Who may call what.
 GRANT EXECUTE ON FUNCTION kyc.claim_for_checks(integer, integer, text, integer) TO kyc_daemon;
-GRANT EXECUTE ON FUNCTION kyc.attempt_history(bigint, text, timestamptz) TO kyc_reviewer;
+GRANT EXECUTE ON FUNCTION kyc.attempt_history(bigint, text, timestamptz, interval, interval) TO kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.record_automated_results(jsonb, text) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.claim_identified(integer, integer, text, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.count_duplicate_documents(jsonb) TO kyc_daemon;

@@ -75,7 +75,8 @@ $$;
 -- checks saw, the identifiers sealed (opened by the caller with the keyring) or still awaiting their seal.
 -- Erased applications have nothing left to check. For policy administrators (kyc_policy) only: each page
 -- handed out is in the audit trail with the window asked for and the ids of the applications it held.
-CREATE FUNCTION kyc.replay_page(p_since timestamptz, p_until timestamptz, p_after bigint, p_limit integer)
+CREATE FUNCTION kyc.replay_page(p_since timestamptz, p_until timestamptz, p_after bigint, p_limit integer,
+                                p_attempt_window_seconds integer DEFAULT NULL, p_cooldown_seconds integer DEFAULT NULL)
 RETURNS TABLE (id bigint, payload jsonb, submitted_at timestamptz, received_at timestamptz,
                session_started_at timestamptz, automated_verdict text, duplicate_documents integer, earlier_submissions timestamptz[],
                recent_denials timestamptz[], key_version integer, sealed text, document_number text, mrz text)
@@ -92,7 +93,9 @@ BEGIN
                coalesce(a.duplicate_documents, 0), h.earlier_submissions, h.recent_denials,
                a.key_version, kyc.base64(a.sealed_identifiers), u.document_number, u.mrz
         FROM kyc.applications a
-        CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
+        CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at,
+                                               make_interval(secs => p_attempt_window_seconds),
+                                               make_interval(secs => p_cooldown_seconds)) h
         LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
         WHERE a.automated_verdict IS NOT NULL AND a.submitted_at >= p_since AND a.submitted_at < p_until
           AND a.id > p_after AND a.personal_data_erased_at IS NULL
@@ -362,7 +365,7 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.seal_identifiers(jsonb) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.identifiers_to_rotate(integer, bigint, integer) TO kyc_daemon;
 GRANT EXECUTE ON FUNCTION kyc.key_usage() TO kyc_daemon, kyc_privacy;
-GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer) TO kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.replay_page(timestamptz, timestamptz, bigint, integer, integer, integer) TO kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.retention() TO kyc_privacy, kyc_reviewer;
 GRANT EXECUTE ON FUNCTION kyc.set_retention(text, interval, text) TO kyc_privacy;
 GRANT EXECUTE ON FUNCTION kyc.set_legal_hold(text, boolean, text) TO kyc_privacy;
