@@ -85,6 +85,44 @@ struct CheckQueueTests {
         await connection.close()
     }
 
+    @Test func anApplicationThatCrashesTheChecksIsParkedAloneNotWithTheBatchItCameIn() async throws {
+        let database = try await TestServers.freshDatabase()
+        var ids: [Int64] = []
+        for _ in 0..<4 { ids.append(try await submit(Fixtures.validSubmission(), to: database)) }
+        let poison = ids[2]
+        let connection = try await database.connect(role: "kyc_daemon")
+        let crashing = CheckQueue(instance: "crashing", lease: .seconds(60))
+        let worker = CheckQueue(instance: "worker", lease: .seconds(60))
+        // The batch dies twice with its instance: every application is a suspect now.
+        for _ in 0..<2 {
+            #expect(try await crashing.processBatch(limit: 10, on: connection) { _ in [] }.claimed == 4)
+            try await expireCheckLeases(in: database)
+        }
+        // Suspects come one at a time; the poison keeps killing its instance, the others are decided.
+        var given: [Int64] = []
+        for _ in 0..<12 {
+            let log = ClaimLog()
+            let batch = try await worker.processBatch(limit: 10, on: connection) { claimed in
+                log.add(claimed.map(\.id))
+                return claimed.map(\.id) == [poison] ? [] : approveAll(claimed)
+            }
+            if batch.claimed == 0 { break }
+            #expect(batch.claimed == 1, "a suspect is claimed alone")
+            given += log.all
+            if log.all == [poison] { try await expireCheckLeases(in: database) }
+        }
+        #expect(Set(given) == Set(ids))
+        #expect(try await status(of: poison, in: database) == "in_review")
+        for id in ids where id != poison { #expect(try await status(of: id, in: database) == "approved") }
+        let admin = try await database.connect()
+        let parked = try await admin.query(
+            "SELECT array_agg(application_id ORDER BY application_id)::text AS ids FROM kyc.audit_log WHERE action = 'parked'"
+        ).single().decode("ids", as: String.self)
+        #expect(parked == "{\(poison)}", "only the application that crashed the checks is parked")
+        await admin.close()
+        await connection.close()
+    }
+
     @Test func aRowThatCannotBeReadIsRecordedToReviewOnItsOwnAndTheRestOfItsBatchIsChecked() async throws {
         let database = try await TestServers.freshDatabase()
         let first = try await submit(Fixtures.validSubmission(), to: database)

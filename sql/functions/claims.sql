@@ -45,6 +45,10 @@ $$;
 -- holds. The claim commits on its own, as a lease (who, until when) with the attempt counted, so that a
 -- crash while checking leaves a lease that runs out rather than a lost application. An application whose
 -- checks have been claimed max_attempts times without a result is parked: routed to review, audited.
+--
+-- A first rescue goes with its batch (an instance dies for many reasons); one whose lease ran out again is a
+-- suspect and is claimed alone, so an application that makes the checks crash reaches max_attempts on its
+-- own and is parked alone, never with the batch it first came in (CONTRACT §8).
 CREATE FUNCTION kyc.claim_for_checks(batch_size integer, lease_seconds integer, instance text,
                                      max_attempts integer DEFAULT 3)
 RETURNS TABLE (application_id bigint)
@@ -54,35 +58,47 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_rescued bigint[];
-    v_waiting bigint[];
+    v_waiting bigint[] := '{}';
 BEGIN
-    v_rescued := ARRAY(
-        SELECT id FROM kyc.applications
-        WHERE status = 'checking' AND lease_expires_at < now()
-        ORDER BY lease_expires_at
-        LIMIT batch_size
-        FOR UPDATE SKIP LOCKED);
-
     -- Parked: too many claims without a result.
     WITH parked AS (
         UPDATE kyc.applications
         SET status = 'in_review', status_changed_at = now(), lease_holder = NULL, lease_expires_at = NULL,
             automated_verdict = 'in_review'
-        WHERE id = ANY (v_rescued) AND check_attempts >= max_attempts
+        WHERE id IN (SELECT id FROM kyc.applications
+                     WHERE status = 'checking' AND lease_expires_at < now() AND check_attempts >= max_attempts
+                     ORDER BY lease_expires_at
+                     LIMIT batch_size
+                     FOR UPDATE SKIP LOCKED)
         RETURNING id, account_id, check_attempts
     )
     INSERT INTO kyc.audit_log (actor, action, application_id, account_id, details)
     SELECT 'auto', 'parked', id, account_id,
            jsonb_build_object('reason', 'the automated checks did not complete', 'attempts', check_attempts)
     FROM parked;
-    v_rescued := ARRAY(SELECT id FROM kyc.applications WHERE id = ANY (v_rescued) AND status = 'checking');
 
-    v_waiting := ARRAY(
+    -- A suspect, alone.
+    v_rescued := ARRAY(
         SELECT id FROM kyc.applications
-        WHERE status = 'submitted'
-        ORDER BY id
-        LIMIT greatest(0, batch_size - cardinality(v_rescued))
+        WHERE status = 'checking' AND lease_expires_at < now() AND check_attempts >= 2
+        ORDER BY lease_expires_at
+        LIMIT 1
         FOR UPDATE SKIP LOCKED);
+
+    IF cardinality(v_rescued) = 0 THEN
+        v_rescued := ARRAY(
+            SELECT id FROM kyc.applications
+            WHERE status = 'checking' AND lease_expires_at < now() AND check_attempts < 2
+            ORDER BY lease_expires_at
+            LIMIT batch_size
+            FOR UPDATE SKIP LOCKED);
+        v_waiting := ARRAY(
+            SELECT id FROM kyc.applications
+            WHERE status = 'submitted'
+            ORDER BY id
+            LIMIT greatest(0, batch_size - cardinality(v_rescued))
+            FOR UPDATE SKIP LOCKED);
+    END IF;
 
     RETURN QUERY
     UPDATE kyc.applications a
