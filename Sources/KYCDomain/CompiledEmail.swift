@@ -6,11 +6,15 @@ struct EmailShape: Hashable, Sendable {
     var locale: String
     var outcome: DecisionNotice.Outcome.Shape
     var valueNames: Set<String>
+    /// A denial's attempt window: its words, and the words that agree with them, are rendered into the shape
+    /// rather than substituted, so two windows are two shapes. Nil for an approval, which does not state it.
+    var attemptWindow: Duration?
 
     init(_ notice: DecisionNotice, locale: String, valueNames: Set<String>) {
         self.locale = locale
         self.outcome = notice.outcome.shape
         self.valueNames = valueNames
+        if case .denied = notice.outcome { self.attemptWindow = notice.attemptWindow }
     }
 }
 
@@ -125,7 +129,8 @@ struct CompiledEmail: Sendable, Equatable {
 }
 
 /// The compiled shapes of one set of templates, shared by every render; bounded, since shapes are few
-/// (locales × outcomes × retry rules) and anything beyond the bound is simply rendered in full.
+/// (locales × outcomes × retry rules × the policy's attempt windows) and anything beyond the bound is simply
+/// rendered in full.
 final class CompiledEmailCache: Sendable {
     enum Entry: Sendable {
         case compiled(CompiledEmail)

@@ -16,19 +16,28 @@ public struct DecisionNotice: Sendable, Equatable {
     public var applicantMessage: String?
     /// The name the email greets the applicant by.
     public var firstName: String?
+    /// The attempt window of the policy the decision was made under: a denial states it ("attempts remaining
+    /// in the current 24 hours"), so that it follows the policy (CONTRACT §11). An approval does not use it.
+    public var attemptWindow: Duration
 
+    /// The attempt window a notice states unless told otherwise: the policy's default (24 hours).
+    public static let defaultAttemptWindow = Policy().attemptWindow
+
+    /// A notice; `attemptWindow` defaults to the policy's default window.
     public init(
         applicationID: Int64,
         outcome: Outcome,
         locale: String,
         applicantMessage: String? = nil,
-        firstName: String? = nil
+        firstName: String? = nil,
+        attemptWindow: Duration = DecisionNotice.defaultAttemptWindow
     ) {
         self.applicationID = applicationID
         self.outcome = outcome
         self.locale = locale
         self.applicantMessage = applicantMessage
         self.firstName = firstName
+        self.attemptWindow = attemptWindow
     }
 }
 
@@ -167,7 +176,9 @@ public struct EmailTemplates: @unchecked Sendable {
             kind = "approval"
         case .denied(let reason, let retry):
             kind = "denial"
-            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", in: locale, [:]))
+            let window = self.attemptWindow(notice.attemptWindow, in: locale)
+            context.merge(window) { current, _ in current }
+            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", in: locale, window))
             switch retry {
             case .final:
                 context["final"] = true
@@ -175,7 +186,7 @@ public struct EmailTemplates: @unchecked Sendable {
                 break
             case .attemptsRemaining(let count):
                 context["attempts_remaining"] = count
-                let category = PluralRule.category(count, language: String(locale.prefix { $0 != "-" }))
+                let category = PluralRule.category(count, language: Self.language(of: locale))
                 for name in ["one", "few", "many", "other"] { context[name] = category == name }
             }
         }
@@ -197,6 +208,27 @@ public struct EmailTemplates: @unchecked Sendable {
         return EmailContent(subject: subject, text: text, html: html)
     }
 
+    /// The attempt window as a denial's templates get it: `attempt_window` in words, written by the locale's
+    /// `window.hours` or `window.minutes` template with the count's plural form, and what the words around it
+    /// agree with: `attempt_window_in_hours`, and `attempt_window_one` (the count takes the singular).
+    func attemptWindow(_ window: Duration, in locale: String) -> [String: Any] {
+        let stated = StatedWindow(window)
+        let category = PluralRule.category(stated.count, language: Self.language(of: locale))
+        var words: [String: Any] = ["count": stated.count]
+        for name in ["one", "few", "many", "other"] { words[name] = category == name }
+        let phrase = Self.clean(self.render("window.\(stated.inHours ? "hours" : "minutes")", in: locale, words))
+        return [
+            "attempt_window": String(phrase.map { $0 == "\n" ? " " : $0 }),
+            "attempt_window_in_hours": stated.inHours,
+            "attempt_window_one": category == "one",
+        ]
+    }
+
+    /// The language of a resolved locale (`pt-br` → `pt`), whose plural rule applies.
+    static func language(of locale: String) -> String {
+        String(locale.prefix { $0 != "-" })
+    }
+
     /// Trailing spaces off every line, at most one blank line in a row, no blank lines at the ends: the
     /// sections a template leaves empty leave no gaps.
     static func clean(_ text: String) -> String {
@@ -209,6 +241,25 @@ public struct EmailTemplates: @unchecked Sendable {
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// How an email states an attempt window: a whole number of hours when the window is whole hours, else of
+/// minutes, rounded up, so that an email never states a window shorter than the policy's (90 s is "2 minutes").
+struct StatedWindow: Hashable, Sendable {
+    var count: Int
+    var inHours: Bool
+
+    init(_ window: Duration) {
+        let (seconds, attoseconds) = window.components
+        let whole = seconds < 1 ? 1 : seconds + (attoseconds > 0 && seconds < .max ? 1 : 0)
+        if whole % 3600 == 0 {
+            self.count = Int(whole / 3600)
+            self.inHours = true
+        } else {
+            self.count = Int(whole / 60 + (whole % 60 == 0 ? 0 : 1))
+            self.inHours = false
+        }
     }
 }
 

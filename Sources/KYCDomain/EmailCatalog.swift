@@ -1,10 +1,16 @@
 /// The built-in decision email templates, by locale: `<locale>/<name>`.
 ///
 /// Names: `approval.subject`, `approval.text`, `denial.subject`, `denial.text`, and `reason.<code>` for
-/// each reason code; `layout.html` (no locale) wraps any text body into the HTML part. Text templates use
-/// triple braces: their values are not HTML. Context keys: `first_name`, `application_id`, `reason`,
-/// `message`, and for a denial one of `attempts_remaining` (with `one`/`few`/`many`/`other` for the plural
-/// form), `retry_after` (`YYYY-MM-DD HH:MM UTC`) or `final`.
+/// each reason code; `window.hours` and `window.minutes`, the words for the attempt window; `layout.html`
+/// (no locale) wraps any text body into the HTML part. Text templates use triple braces: their values are
+/// not HTML. Context keys: `first_name`, `application_id`, `reason`, `message`, and for a denial one of
+/// `attempts_remaining` (with `one`/`few`/`many`/`other` for the plural form), `retry_after`
+/// (`YYYY-MM-DD HH:MM UTC`) or `final`. A denial (its `reason.<code>` templates included) also gets the
+/// attempt window of the policy its decision was made under: `attempt_window`, in words ("24 hours",
+/// "1 hour", "90 minutes": whole hours, else minutes), with `attempt_window_in_hours` (stated in hours, not
+/// minutes) and `attempt_window_one` (its count takes the singular) for the words around it to agree with.
+/// `window.hours` and `window.minutes` write `attempt_window` from `count` and `one`/`few`/`many`/`other`; a
+/// locale without them (an operator's own) gets English words.
 enum EmailCatalog {
     static let layout = """
         <!DOCTYPE html>
@@ -46,14 +52,14 @@ enum EmailCatalog {
 
                 We could not verify your identity: {{{reason}}}.
 
-                {{#attempts_remaining}}You may try again: you have {{attempts_remaining}} {{#one}}attempt{{/one}}{{^one}}attempts{{/one}} remaining in the current 24 hours.{{/attempts_remaining}}{{#retry_after}}You may try again from {{retry_after}}.{{/retry_after}}{{#final}}This decision is final: you cannot submit a new application.{{/final}}
+                {{#attempts_remaining}}You may try again: you have {{attempts_remaining}} {{#one}}attempt{{/one}}{{^one}}attempts{{/one}} remaining in the current {{{attempt_window}}}.{{/attempts_remaining}}{{#retry_after}}You may try again from {{retry_after}}.{{/retry_after}}{{#final}}This decision is final: you cannot submit a new application.{{/final}}
 
                 {{#message}}A message from our review team: {{{message}}}{{/message}}
 
                 Application reference: {{application_id}}
                 """,
             "reason.session_expired": "taking the photos of your document and your selfie took longer than the 15 minutes allowed",
-            "reason.attempt_limit": "you have reached the limit of attempts allowed in 24 hours",
+            "reason.attempt_limit": "you have reached the limit of attempts allowed in {{{attempt_window}}}",
             "reason.unsupported_document": "we do not accept this type of document from the country that issued it",
             "reason.image_invalid": "the photos of your document or your selfie were missing or could not be used",
             "reason.mrz_invalid": "the machine-readable zone of your document could not be read or did not verify",
@@ -66,6 +72,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "we were unable to verify your identity with the information provided",
             "reason.duplicate_identity": "this identity is already used by another account",
             "reason.other": "your application did not meet our requirements",
+            "window.hours": "{{count}} {{#one}}hour{{/one}}{{^one}}hours{{/one}}",
+            "window.minutes": "{{count}} {{#one}}minute{{/one}}{{^one}}minutes{{/one}}",
         ],
         "es": [
             "approval.subject": "Tu cuenta está verificada",
@@ -86,14 +94,14 @@ enum EmailCatalog {
 
                 No hemos podido verificar tu identidad: {{{reason}}}.
 
-                {{#attempts_remaining}}Puedes volver a intentarlo: te {{#one}}queda {{attempts_remaining}} intento{{/one}}{{^one}}quedan {{attempts_remaining}} intentos{{/one}} en las 24 horas actuales.{{/attempts_remaining}}{{#retry_after}}Puedes volver a intentarlo a partir del {{retry_after}}.{{/retry_after}}{{#final}}Esta decisión es definitiva: no puedes presentar una nueva solicitud.{{/final}}
+                {{#attempts_remaining}}Puedes volver a intentarlo: te {{#one}}queda {{attempts_remaining}} intento{{/one}}{{^one}}quedan {{attempts_remaining}} intentos{{/one}} en {{#attempt_window_in_hours}}{{#attempt_window_one}}la{{/attempt_window_one}}{{^attempt_window_one}}las{{/attempt_window_one}}{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}{{#attempt_window_one}}el{{/attempt_window_one}}{{^attempt_window_one}}los{{/attempt_window_one}}{{/attempt_window_in_hours}} {{{attempt_window}}} {{#attempt_window_one}}actual{{/attempt_window_one}}{{^attempt_window_one}}actuales{{/attempt_window_one}}.{{/attempts_remaining}}{{#retry_after}}Puedes volver a intentarlo a partir del {{retry_after}}.{{/retry_after}}{{#final}}Esta decisión es definitiva: no puedes presentar una nueva solicitud.{{/final}}
 
                 {{#message}}Un mensaje de nuestro equipo de revisión: {{{message}}}{{/message}}
 
                 Referencia de la solicitud: {{application_id}}
                 """,
             "reason.session_expired": "hacer las fotos de tu documento y tu selfie llevó más de los 15 minutos permitidos",
-            "reason.attempt_limit": "has alcanzado el límite de intentos permitidos en 24 horas",
+            "reason.attempt_limit": "has alcanzado el límite de intentos permitidos en {{{attempt_window}}}",
             "reason.unsupported_document": "no aceptamos este tipo de documento del país que lo emitió",
             "reason.image_invalid": "faltaban las fotos de tu documento o tu selfie, o no se pudieron usar",
             "reason.mrz_invalid": "la zona de lectura mecánica de tu documento no se pudo leer o no es válida",
@@ -106,6 +114,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "no hemos podido verificar tu identidad con la información facilitada",
             "reason.duplicate_identity": "esta identidad ya la usa otra cuenta",
             "reason.other": "tu solicitud no cumple nuestros requisitos",
+            "window.hours": "{{count}} {{#one}}hora{{/one}}{{^one}}horas{{/one}}",
+            "window.minutes": "{{count}} {{#one}}minuto{{/one}}{{^one}}minutos{{/one}}",
         ],
         "fr": [
             "approval.subject": "Votre compte est vérifié",
@@ -126,14 +136,14 @@ enum EmailCatalog {
 
                 Nous n'avons pas pu vérifier votre identité : {{{reason}}}.
 
-                {{#attempts_remaining}}Vous pouvez réessayer : il vous {{#one}}reste {{attempts_remaining}} tentative{{/one}}{{^one}}reste {{attempts_remaining}} tentatives{{/one}} sur les 24 heures en cours.{{/attempts_remaining}}{{#retry_after}}Vous pourrez réessayer à partir du {{retry_after}}.{{/retry_after}}{{#final}}Cette décision est définitive : vous ne pouvez pas déposer de nouvelle demande.{{/final}}
+                {{#attempts_remaining}}Vous pouvez réessayer : il vous {{#one}}reste {{attempts_remaining}} tentative{{/one}}{{^one}}reste {{attempts_remaining}} tentatives{{/one}} sur {{#attempt_window_one}}la{{/attempt_window_one}}{{^attempt_window_one}}les{{/attempt_window_one}} {{{attempt_window}}} en cours.{{/attempts_remaining}}{{#retry_after}}Vous pourrez réessayer à partir du {{retry_after}}.{{/retry_after}}{{#final}}Cette décision est définitive : vous ne pouvez pas déposer de nouvelle demande.{{/final}}
 
                 {{#message}}Un message de notre équipe de vérification : {{{message}}}{{/message}}
 
                 Référence de la demande : {{application_id}}
                 """,
             "reason.session_expired": "la prise des photos de votre document et de votre selfie a dépassé les 15 minutes autorisées",
-            "reason.attempt_limit": "vous avez atteint le nombre maximal de tentatives sur 24 heures",
+            "reason.attempt_limit": "vous avez atteint le nombre maximal de tentatives sur {{{attempt_window}}}",
             "reason.unsupported_document": "nous n'acceptons pas ce type de document du pays qui l'a délivré",
             "reason.image_invalid": "les photos de votre document ou votre selfie manquaient ou étaient inutilisables",
             "reason.mrz_invalid": "la bande de lecture automatique de votre document est illisible ou invalide",
@@ -146,6 +156,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "nous n'avons pas pu vérifier votre identité avec les informations fournies",
             "reason.duplicate_identity": "cette identité est déjà utilisée par un autre compte",
             "reason.other": "votre demande ne remplit pas nos conditions",
+            "window.hours": "{{count}} {{#one}}heure{{/one}}{{^one}}heures{{/one}}",
+            "window.minutes": "{{count}} {{#one}}minute{{/one}}{{^one}}minutes{{/one}}",
         ],
         "de": [
             "approval.subject": "Ihr Konto ist verifiziert",
@@ -166,14 +178,14 @@ enum EmailCatalog {
 
                 wir konnten Ihre Identität nicht bestätigen: {{{reason}}}.
 
-                {{#attempts_remaining}}Sie können es erneut versuchen: In den laufenden 24 Stunden {{#one}}bleibt Ihnen {{attempts_remaining}} Versuch{{/one}}{{^one}}bleiben Ihnen {{attempts_remaining}} Versuche{{/one}}.{{/attempts_remaining}}{{#retry_after}}Sie können es ab {{retry_after}} erneut versuchen.{{/retry_after}}{{#final}}Diese Entscheidung ist endgültig: Sie können keinen neuen Antrag stellen.{{/final}}
+                {{#attempts_remaining}}Sie können es erneut versuchen: In {{#attempt_window_one}}der{{/attempt_window_one}}{{^attempt_window_one}}den{{/attempt_window_one}} laufenden {{{attempt_window}}} {{#one}}bleibt Ihnen {{attempts_remaining}} Versuch{{/one}}{{^one}}bleiben Ihnen {{attempts_remaining}} Versuche{{/one}}.{{/attempts_remaining}}{{#retry_after}}Sie können es ab {{retry_after}} erneut versuchen.{{/retry_after}}{{#final}}Diese Entscheidung ist endgültig: Sie können keinen neuen Antrag stellen.{{/final}}
 
                 {{#message}}Eine Nachricht unseres Prüfteams: {{{message}}}{{/message}}
 
                 Antragsnummer: {{application_id}}
                 """,
             "reason.session_expired": "die Aufnahme Ihres Dokuments und Ihres Selfies dauerte länger als die erlaubten 15 Minuten",
-            "reason.attempt_limit": "Sie haben die Höchstzahl an Versuchen in 24 Stunden erreicht",
+            "reason.attempt_limit": "Sie haben die Höchstzahl an Versuchen in {{{attempt_window}}} erreicht",
             "reason.unsupported_document": "wir akzeptieren diese Dokumentart aus dem ausstellenden Land nicht",
             "reason.image_invalid": "die Fotos Ihres Dokuments oder Ihr Selfie fehlten oder waren nicht verwendbar",
             "reason.mrz_invalid": "die maschinenlesbare Zone Ihres Dokuments war nicht lesbar oder nicht gültig",
@@ -186,6 +198,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "wir konnten Ihre Identität mit den angegebenen Informationen nicht bestätigen",
             "reason.duplicate_identity": "diese Identität wird bereits von einem anderen Konto verwendet",
             "reason.other": "Ihr Antrag erfüllt unsere Anforderungen nicht",
+            "window.hours": "{{count}} {{#one}}Stunde{{/one}}{{^one}}Stunden{{/one}}",
+            "window.minutes": "{{count}} {{#one}}Minute{{/one}}{{^one}}Minuten{{/one}}",
         ],
         "pt": [
             "approval.subject": "A sua conta está verificada",
@@ -206,14 +220,14 @@ enum EmailCatalog {
 
                 Não conseguimos verificar a sua identidade: {{{reason}}}.
 
-                {{#attempts_remaining}}Pode tentar novamente: {{#one}}resta-lhe {{attempts_remaining}} tentativa{{/one}}{{^one}}restam-lhe {{attempts_remaining}} tentativas{{/one}} nas 24 horas atuais.{{/attempts_remaining}}{{#retry_after}}Pode tentar novamente a partir de {{retry_after}}.{{/retry_after}}{{#final}}Esta decisão é definitiva: não pode apresentar um novo pedido.{{/final}}
+                {{#attempts_remaining}}Pode tentar novamente: {{#one}}resta-lhe {{attempts_remaining}} tentativa{{/one}}{{^one}}restam-lhe {{attempts_remaining}} tentativas{{/one}} {{#attempt_window_in_hours}}{{#attempt_window_one}}na{{/attempt_window_one}}{{^attempt_window_one}}nas{{/attempt_window_one}}{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}{{#attempt_window_one}}no{{/attempt_window_one}}{{^attempt_window_one}}nos{{/attempt_window_one}}{{/attempt_window_in_hours}} {{{attempt_window}}} {{#attempt_window_one}}atual{{/attempt_window_one}}{{^attempt_window_one}}atuais{{/attempt_window_one}}.{{/attempts_remaining}}{{#retry_after}}Pode tentar novamente a partir de {{retry_after}}.{{/retry_after}}{{#final}}Esta decisão é definitiva: não pode apresentar um novo pedido.{{/final}}
 
                 {{#message}}Uma mensagem da nossa equipa de análise: {{{message}}}{{/message}}
 
                 Referência do pedido: {{application_id}}
                 """,
             "reason.session_expired": "tirar as fotos do seu documento e a selfie demorou mais do que os 15 minutos permitidos",
-            "reason.attempt_limit": "atingiu o limite de tentativas permitidas em 24 horas",
+            "reason.attempt_limit": "atingiu o limite de tentativas permitidas em {{{attempt_window}}}",
             "reason.unsupported_document": "não aceitamos este tipo de documento do país que o emitiu",
             "reason.image_invalid": "as fotos do seu documento ou a selfie estavam em falta ou não puderam ser usadas",
             "reason.mrz_invalid": "a zona de leitura ótica do seu documento não pôde ser lida ou não é válida",
@@ -226,6 +240,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "não conseguimos verificar a sua identidade com as informações fornecidas",
             "reason.duplicate_identity": "esta identidade já é usada por outra conta",
             "reason.other": "o seu pedido não cumpre os nossos requisitos",
+            "window.hours": "{{count}} {{#one}}hora{{/one}}{{^one}}horas{{/one}}",
+            "window.minutes": "{{count}} {{#one}}minuto{{/one}}{{^one}}minutos{{/one}}",
         ],
         "tr": [
             "approval.subject": "Hesabınız doğrulandı",
@@ -246,14 +262,14 @@ enum EmailCatalog {
 
                 Kimliğinizi doğrulayamadık: {{{reason}}}.
 
-                {{#attempts_remaining}}Yeniden deneyebilirsiniz: içinde bulunulan 24 saatte {{attempts_remaining}} deneme hakkınız kaldı.{{/attempts_remaining}}{{#retry_after}}{{retry_after}} itibarıyla yeniden deneyebilirsiniz.{{/retry_after}}{{#final}}Bu karar kesindir: yeni bir başvuru yapamazsınız.{{/final}}
+                {{#attempts_remaining}}Yeniden deneyebilirsiniz: içinde bulunulan {{{attempt_window}}}{{#attempt_window_in_hours}}te{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}da{{/attempt_window_in_hours}} {{attempts_remaining}} deneme hakkınız kaldı.{{/attempts_remaining}}{{#retry_after}}{{retry_after}} itibarıyla yeniden deneyebilirsiniz.{{/retry_after}}{{#final}}Bu karar kesindir: yeni bir başvuru yapamazsınız.{{/final}}
 
                 {{#message}}İnceleme ekibimizden bir mesaj: {{{message}}}{{/message}}
 
                 Başvuru numarası: {{application_id}}
                 """,
             "reason.session_expired": "belgenizin ve özçekiminizin fotoğraflarını çekmek izin verilen 15 dakikadan uzun sürdü",
-            "reason.attempt_limit": "24 saatte izin verilen deneme sınırına ulaştınız",
+            "reason.attempt_limit": "{{{attempt_window}}}{{#attempt_window_in_hours}}te{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}da{{/attempt_window_in_hours}} izin verilen deneme sınırına ulaştınız",
             "reason.unsupported_document": "bu belge türünü düzenleyen ülkeden kabul etmiyoruz",
             "reason.image_invalid": "belgenizin fotoğrafları veya özçekiminiz eksikti ya da kullanılamadı",
             "reason.mrz_invalid": "belgenizin makinece okunabilir bölgesi okunamadı veya doğrulanamadı",
@@ -266,6 +282,9 @@ enum EmailCatalog {
             "reason.suspected_fraud": "verilen bilgilerle kimliğinizi doğrulayamadık",
             "reason.duplicate_identity": "bu kimlik zaten başka bir hesap tarafından kullanılıyor",
             "reason.other": "başvurunuz gereksinimlerimizi karşılamıyor",
+            // Without a case suffix: the texts add the locative (-te after saat, -da after dakika).
+            "window.hours": "{{count}} saat",
+            "window.minutes": "{{count}} dakika",
         ],
         "ru": [
             "approval.subject": "Ваш аккаунт подтверждён",
@@ -286,14 +305,14 @@ enum EmailCatalog {
 
                 Нам не удалось подтвердить вашу личность: {{{reason}}}.
 
-                {{#attempts_remaining}}Вы можете попробовать снова: в текущие 24 часа у вас {{#one}}осталась {{attempts_remaining}} попытка{{/one}}{{#few}}осталось {{attempts_remaining}} попытки{{/few}}{{#many}}осталось {{attempts_remaining}} попыток{{/many}}.{{/attempts_remaining}}{{#retry_after}}Вы можете попробовать снова начиная с {{retry_after}}.{{/retry_after}}{{#final}}Это решение окончательное: вы не можете подать новую заявку.{{/final}}
+                {{#attempts_remaining}}Вы можете попробовать снова: в {{#attempt_window_one}}{{#attempt_window_in_hours}}текущий{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}текущую{{/attempt_window_in_hours}}{{/attempt_window_one}}{{^attempt_window_one}}текущие{{/attempt_window_one}} {{{attempt_window}}} у вас {{#one}}осталась {{attempts_remaining}} попытка{{/one}}{{#few}}осталось {{attempts_remaining}} попытки{{/few}}{{#many}}осталось {{attempts_remaining}} попыток{{/many}}.{{/attempts_remaining}}{{#retry_after}}Вы можете попробовать снова начиная с {{retry_after}}.{{/retry_after}}{{#final}}Это решение окончательное: вы не можете подать новую заявку.{{/final}}
 
                 {{#message}}Сообщение от нашей команды проверки: {{{message}}}{{/message}}
 
                 Номер заявки: {{application_id}}
                 """,
             "reason.session_expired": "съёмка документа и селфи заняла больше отведённых 15 минут",
-            "reason.attempt_limit": "вы исчерпали лимит попыток за 24 часа",
+            "reason.attempt_limit": "вы исчерпали лимит попыток за {{{attempt_window}}}",
             "reason.unsupported_document": "мы не принимаем документ этого типа, выданный этой страной",
             "reason.image_invalid": "фотографии документа или селфи отсутствуют или непригодны",
             "reason.mrz_invalid": "машиночитаемую зону документа не удалось прочитать или проверить",
@@ -306,6 +325,9 @@ enum EmailCatalog {
             "reason.suspected_fraud": "нам не удалось подтвердить вашу личность по предоставленным данным",
             "reason.duplicate_identity": "эта личность уже используется другим аккаунтом",
             "reason.other": "ваша заявка не соответствует нашим требованиям",
+            // Accusative, as after «за» and «в»: «за 1 минуту», «в текущие 24 часа».
+            "window.hours": "{{count}} {{#one}}час{{/one}}{{#few}}часа{{/few}}{{#many}}часов{{/many}}",
+            "window.minutes": "{{count}} {{#one}}минуту{{/one}}{{#few}}минуты{{/few}}{{#many}}минут{{/many}}",
         ],
         "zh": [
             "approval.subject": "您的账户已通过验证",
@@ -326,14 +348,14 @@ enum EmailCatalog {
 
                 我们未能验证您的身份：{{{reason}}}。
 
-                {{#attempts_remaining}}您可以再次尝试：在当前 24 小时内，您还有 {{attempts_remaining}} 次机会。{{/attempts_remaining}}{{#retry_after}}您可以从 {{retry_after}} 起再次尝试。{{/retry_after}}{{#final}}此决定为最终决定：您不能再提交新的申请。{{/final}}
+                {{#attempts_remaining}}您可以再次尝试：在当前 {{{attempt_window}}}内，您还有 {{attempts_remaining}} 次机会。{{/attempts_remaining}}{{#retry_after}}您可以从 {{retry_after}} 起再次尝试。{{/retry_after}}{{#final}}此决定为最终决定：您不能再提交新的申请。{{/final}}
 
                 {{#message}}来自审核团队的留言：{{{message}}}{{/message}}
 
                 申请编号：{{application_id}}
                 """,
             "reason.session_expired": "拍摄证件照片和自拍所用时间超过了允许的 15 分钟",
-            "reason.attempt_limit": "您已达到 24 小时内允许的尝试次数上限",
+            "reason.attempt_limit": "您已达到 {{{attempt_window}}}内允许的尝试次数上限",
             "reason.unsupported_document": "我们不接受该签发国家的此类证件",
             "reason.image_invalid": "证件照片或自拍缺失或无法使用",
             "reason.mrz_invalid": "您证件上的机读区无法读取或未通过校验",
@@ -346,6 +368,8 @@ enum EmailCatalog {
             "reason.suspected_fraud": "我们无法根据您提供的信息验证您的身份",
             "reason.duplicate_identity": "该身份已被其他账户使用",
             "reason.other": "您的申请不符合我们的要求",
+            "window.hours": "{{count}} 小时",
+            "window.minutes": "{{count}} 分钟",
         ],
     ]
 }

@@ -5,7 +5,10 @@ public import KYCDomain
 /// read once at start-up and put over the built-in ones, so that wording changes need no rebuild.
 enum TemplateDirectory {
     static let names: Set<String> = Set(
-        ["approval.subject", "approval.text", "denial.subject", "denial.text", "layout.html"]
+        [
+            "approval.subject", "approval.text", "denial.subject", "denial.text", "layout.html", "window.hours",
+            "window.minutes",
+        ]
             + ReasonCode.allCases.map { "reason.\($0.rawValue)" }
     )
 

@@ -72,6 +72,9 @@ public struct Outbox: Sendable {
                     outcome = .denied(reason, retry)
                 }
                 let applicationID: Int64 = try row.decode("application_id")
+                // A denial states the attempt window of the policy version it was decided under.
+                let window = try row.decodeIfPresent("attempt_window_seconds", as: Int.self)
+                    .map { Duration.seconds($0) }
                 return OutboxEmail(
                     id: try row.decode("outbox_id"),
                     applicationID: applicationID,
@@ -85,7 +88,8 @@ public struct Outbox: Sendable {
                         outcome: outcome,
                         locale: try row.decode("locale"),
                         applicantMessage: try row.decodeIfPresent("applicant_message"),
-                        firstName: try row.decodeIfPresent("first_name")
+                        firstName: try row.decodeIfPresent("first_name"),
+                        attemptWindow: window ?? DecisionNotice.defaultAttemptWindow
                     )
                 )
             }

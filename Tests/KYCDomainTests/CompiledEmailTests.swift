@@ -37,6 +37,38 @@ import Testing
         }
     }
 
+    /// The attempt window is part of an email's shape: a shape compiled for one window never serves another.
+    @Test(arguments: ["en", "es", "ru", "tr"])
+    func twoNoticesDifferingOnlyInTheirWindowGetEachTheirOwn(locale: String) throws {
+        let templates = try EmailTemplates(overrides: [:])
+        let outcomes: [DecisionNotice.Outcome] = [
+            .denied(.faceMismatch, .attemptsRemaining(9)), .denied(.attemptLimit, .final),
+        ]
+        for outcome in outcomes {
+            let notices = [86_400, 3_600, 5_400, 86_400].map { seconds in
+                DecisionNotice(
+                    applicationID: 7, outcome: outcome, locale: locale, firstName: "Ada",
+                    attemptWindow: .seconds(seconds)
+                )
+            }
+            let emails = notices.map { templates.render($0) }
+            for (notice, email) in zip(notices, emails) {
+                let full = templates.render(
+                    notice, locale: templates.resolve(locale), values: EmailTemplates.values(of: notice)
+                )
+                #expect(email == full, "\(notice)")
+            }
+            #expect(emails[0] != emails[1] && emails[1] != emails[2] && emails[0] == emails[3])
+        }
+        let english = try EmailTemplates(overrides: [:])
+        let outcome = DecisionNotice.Outcome.denied(.faceMismatch, .attemptsRemaining(9))
+        _ = english.render(DecisionNotice(applicationID: 1, outcome: outcome, locale: "en"))
+        let hour = english.render(
+            DecisionNotice(applicationID: 2, outcome: outcome, locale: "en", attemptWindow: .seconds(3_600))
+        )
+        #expect(hour.text.contains("in the current 1 hour.") && !hour.text.contains("24 hours"))
+    }
+
     @Test func valuesThatCouldChangeTheStructureAreNeverCompiled() {
         #expect(CompiledEmail.canStandIn("Ada"))
         #expect(!CompiledEmail.canStandIn("Ada\nLovelace"))

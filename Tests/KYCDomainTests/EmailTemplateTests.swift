@@ -7,6 +7,17 @@ import Testing
     static let retries: [RetryPolicy] = [.attemptsRemaining(1), .attemptsRemaining(3), .attemptsRemaining(9),
                                          .after(Date(timeIntervalSince1970: 1_795_687_770)), .final]
 
+    static let attemptLimitReasons = [
+        "en": "you have reached the limit of attempts allowed in 24 hours",
+        "es": "has alcanzado el límite de intentos permitidos en 24 horas",
+        "fr": "vous avez atteint le nombre maximal de tentatives sur 24 heures",
+        "de": "Sie haben die Höchstzahl an Versuchen in 24 Stunden erreicht",
+        "pt": "atingiu o limite de tentativas permitidas em 24 horas",
+        "tr": "24 saatte izin verilen deneme sınırına ulaştınız",
+        "ru": "вы исчерпали лимит попыток за 24 часа",
+        "zh": "您已达到 24 小时内允许的尝试次数上限",
+    ]
+
     /// Every template renders for every reason in every locale, with every kind of retry.
     @Test(arguments: ["en", "es", "fr", "de", "pt", "tr", "ru", "zh"])
     func everyReasonRendersInEveryLocale(locale: String) {
@@ -15,7 +26,9 @@ import Testing
         #expect(approval.text.contains("42"))
         #expect(approval.text.contains("Zoë"))
         for reason in ReasonCode.allCases {
-            let phrase = EmailCatalog.byLocale[locale]!["reason.\(reason.rawValue)"]!
+            // attempt_limit's template states the policy's window: with the default one, today's words.
+            let phrase = reason == .attemptLimit
+                ? Self.attemptLimitReasons[locale]! : EmailCatalog.byLocale[locale]!["reason.\(reason.rawValue)"]!
             for retry in Self.retries {
                 let content = DecisionEmail.render(.init(applicationID: 42, outcome: .denied(reason, retry), locale: locale))
                 #expect(content.text.contains(phrase), "\(locale) \(reason)")

@@ -52,6 +52,28 @@ struct PolicyTests {
         }
     }
 
+    /// CONTRACT §11: the denial email states the attempt window of the policy, not a fixed 24 hours.
+    @Test func aDenialEmailStatesThePolicysAttemptWindow() async throws {
+        let database = try await TestServers.freshDatabase()
+        let administrator = try await database.connect(role: try await makePolicyAdministrator(in: database))
+        let hourly = try Policy().setting("attempt_window_seconds", to: "3600")
+        let version = try await PolicyStore().publish(hourly, note: "test: a one-hour window", on: administrator)
+        #expect(version == 2)
+        await administrator.close()
+        let recipient = "window-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        try await EndToEndTests().withDaemon(database) {
+            // Denied for an expired session: a first denial, with 9 attempts remaining.
+            let late = Fixtures.validSubmission(
+                email: recipient, sessionStartedAt: Fixtures.timestamp(secondsAgo: 1_205)
+            )
+            _ = try await EndToEndTests().submit(late, to: database)
+            let message = try #require(try await receivedMessages(for: recipient, waitingUpTo: 20).first)
+            let text = QuotedPrintableDecoder.decode(String(decoding: message, as: UTF8.self))
+            #expect(text.contains("you have 9 attempts remaining in the current 1 hour."))
+            #expect(!text.contains("24 hours"))
+        }
+    }
+
     @Test func replayOfTheUnchangedPolicyReportsNoChangeAndACandidateReportsWhatMoves() async throws {
         let database = try await TestServers.freshDatabase()
         // Three decided automatically: an approval, a session_expired denial, a referral.

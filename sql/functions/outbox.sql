@@ -32,7 +32,10 @@ END
 $$;
 
 -- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
--- lease_seconds, so an email whose sender crashed is retried when the lease runs out.
+-- lease_seconds, so an email whose sender crashed is retried when the lease runs out. A denial comes with
+-- the attempt window of the policy version its decision was made under (CONTRACT §11: the email's figures
+-- follow the policy), so a policy published later does not change what an earlier decision's email says; a
+-- decision that names no version, or one no longer there, is told with the policy in force.
 CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
 RETURNS TABLE (
     outbox_id bigint,
@@ -49,7 +52,8 @@ RETURNS TABLE (
     retry_after timestamptz,
     applicant_message text,
     first_name text,
-    last_name text
+    last_name text,
+    attempt_window_seconds integer
 )
 LANGUAGE sql
 SECURITY DEFINER
@@ -64,11 +68,13 @@ AS $$
     )
     UPDATE kyc.email_outbox o
     SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
-    FROM due, kyc.decisions d, kyc.applications a
+    FROM due, kyc.decisions d LEFT JOIN kyc.policy_versions p ON p.version = d.policy_version, kyc.applications a
     WHERE o.id = due.id AND d.application_id = o.application_id AND a.id = o.application_id
     RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
               d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message,
-              a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}'
+              a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}',
+              CASE WHEN o.kind = 'denial'
+                   THEN (kyc.policy_version_setting(p.version, 'attempt_window_seconds') #>> '{}')::integer END
 $$;
 
 -- Emails that gave up for a reason since fixed (a wrong password before the fix that keeps such emails

@@ -22,7 +22,7 @@ $$;
 
 -- Every policy key with its default (CONTRACT §3) and, for a number, the whole range it may take: the one
 -- statement of the policy's keys, defaults and bounds on the database's side. kyc.publish_policy refuses a key
--- not listed here or a number out of its range; kyc.policy_setting gives a key left out of a version its
+-- not listed here or a number out of its range; kyc.policy_version_setting gives a key left out of a version its
 -- default. KYCDomain.Policy states the same for the pure checks; RuleOwnerTests.PolicyKeys compares every
 -- key, default and range of both.
 CREATE FUNCTION kyc.policy_keys() RETURNS TABLE (key text, default_value jsonb, minimum numeric, maximum numeric,
@@ -53,25 +53,45 @@ AS $$
            ('review.lease_max_seconds', '3600', 60, 86400, true)
 $$;
 
--- One setting of the policy in force: its value in the current version, or its default when the version
--- leaves it out. Every SQL function that needs a policy figure reads it here; an unknown key is an error,
--- never a silent NULL.
-CREATE FUNCTION kyc.policy_setting(p_key text) RETURNS jsonb
+-- One setting of policy version p_version (the version in force when NULL): its value in that version, or its
+-- default when the version leaves it out. Every SQL function that needs a policy figure reads it here, most
+-- through kyc.policy_setting (the version in force); a decision's email reads the version the decision was
+-- made under (kyc.claim_due_emails). An unknown key or version is an error, never a silent NULL.
+CREATE FUNCTION kyc.policy_version_setting(p_version integer, p_key text) RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_settings jsonb;
     v_value jsonb;
 BEGIN
-    SELECT coalesce(p.settings -> k.key, k.default_value) INTO v_value
-    FROM kyc.policy_keys() k LEFT JOIN kyc.current_policy() p ON true
+    IF p_version IS NULL THEN
+        v_settings := (kyc.current_policy()).settings;
+    ELSE
+        SELECT settings INTO v_settings FROM kyc.policy_versions WHERE version = p_version;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'no policy version %', p_version USING ERRCODE = '22023';
+        END IF;
+    END IF;
+    SELECT coalesce(v_settings -> k.key, k.default_value) INTO v_value
+    FROM kyc.policy_keys() k
     WHERE k.key = p_key;
     IF v_value IS NULL THEN
         RAISE EXCEPTION 'no policy key %', p_key USING ERRCODE = '22023';
     END IF;
     RETURN v_value;
 END
+$$;
+
+-- One setting of the policy in force.
+CREATE FUNCTION kyc.policy_setting(p_key text) RETURNS jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT kyc.policy_version_setting(NULL, p_key)
 $$;
 
 -- Publishes a new policy version (validated by kyc-review before it comes here); audited with who and
@@ -141,4 +161,5 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_keys() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_setting(text) TO kyc_daemon, kyc_reviewer, kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.policy_version_setting(integer, text) TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text) TO kyc_policy;
