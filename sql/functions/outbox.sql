@@ -33,9 +33,10 @@ $$;
 
 -- Claims up to batch_size due emails: each claim counts as an attempt and leases the row for
 -- lease_seconds, so an email whose sender crashed is retried when the lease runs out. A denial comes with
--- the attempt window of the policy version its decision was made under (CONTRACT §11: the email's figures
--- follow the policy), so a policy published later does not change what an earlier decision's email says; a
--- decision that names no version, or one no longer there, is told with the policy in force.
+-- the figures its email states (the attempt window, the session window, the minimum age) from the policy
+-- version its decision was made under (CONTRACT §11: the email's figures follow the policy), one read of
+-- each, so a policy published later does not change what an earlier decision's email says; a decision that
+-- names no version, or one no longer there, is told with the policy in force.
 CREATE FUNCTION kyc.claim_due_emails(batch_size integer, lease_seconds integer)
 RETURNS TABLE (
     outbox_id bigint,
@@ -53,7 +54,9 @@ RETURNS TABLE (
     applicant_message text,
     first_name text,
     last_name text,
-    attempt_window_seconds integer
+    attempt_window_seconds integer,
+    session_window_seconds integer,
+    minimum_age integer
 )
 LANGUAGE sql
 SECURITY DEFINER
@@ -74,7 +77,11 @@ AS $$
               d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message,
               a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}',
               CASE WHEN o.kind = 'denial'
-                   THEN (kyc.policy_version_setting(p.version, 'attempt_window_seconds') #>> '{}')::integer END
+                   THEN (kyc.policy_version_setting(p.version, 'attempt_window_seconds') #>> '{}')::integer END,
+              CASE WHEN o.kind = 'denial'
+                   THEN (kyc.policy_version_setting(p.version, 'session_window_seconds') #>> '{}')::integer END,
+              CASE WHEN o.kind = 'denial'
+                   THEN (kyc.policy_version_setting(p.version, 'minimum_age') #>> '{}')::integer END
 $$;
 
 -- Emails that gave up for a reason since fixed (a wrong password before the fix that keeps such emails
