@@ -9,12 +9,20 @@ struct EmailShape: Hashable, Sendable {
     /// A denial's attempt window: its words, and the words that agree with them, are rendered into the shape
     /// rather than substituted, so two windows are two shapes. Nil for an approval, which does not state it.
     var attemptWindow: Duration?
+    /// Likewise a denial's other policy figures, the session window and the minimum age: two session windows
+    /// or two ages are two shapes. Nil for an approval.
+    var sessionWindow: Duration?
+    var minimumAge: Int?
 
     init(_ notice: DecisionNotice, locale: String, valueNames: Set<String>) {
         self.locale = locale
         self.outcome = notice.outcome.shape
         self.valueNames = valueNames
-        if case .denied = notice.outcome { self.attemptWindow = notice.attemptWindow }
+        if case .denied = notice.outcome {
+            self.attemptWindow = notice.attemptWindow
+            self.sessionWindow = notice.sessionWindow
+            self.minimumAge = notice.minimumAge
+        }
     }
 }
 
@@ -129,8 +137,8 @@ struct CompiledEmail: Sendable, Equatable {
 }
 
 /// The compiled shapes of one set of templates, shared by every render; bounded, since shapes are few
-/// (locales × outcomes × retry rules × the policy's attempt windows) and anything beyond the bound is simply
-/// rendered in full.
+/// (locales × outcomes × retry rules × the policy's figures: attempt window, session window, minimum age) and
+/// anything beyond the bound is simply rendered in full.
 final class CompiledEmailCache: Sendable {
     enum Entry: Sendable {
         case compiled(CompiledEmail)

@@ -19,18 +19,29 @@ public struct DecisionNotice: Sendable, Equatable {
     /// The attempt window of the policy the decision was made under: a denial states it ("attempts remaining
     /// in the current 24 hours"), so that it follows the policy (CONTRACT §11). An approval does not use it.
     public var attemptWindow: Duration
+    /// The session window of that policy: a session_expired denial states it ("longer than the 15 minutes
+    /// allowed"), so that it follows the policy (CONTRACT §11).
+    public var sessionWindow: Duration
+    /// The minimum age of that policy: an underage denial states it ("at least 18 years old").
+    public var minimumAge: Int
 
     /// The attempt window a notice states unless told otherwise: the policy's default (24 hours).
     public static let defaultAttemptWindow = Policy().attemptWindow
+    /// The session window a notice states unless told otherwise: the policy's default (15 minutes).
+    public static let defaultSessionWindow = Policy().sessionWindow
+    /// The minimum age a notice states unless told otherwise: the policy's default (18).
+    public static let defaultMinimumAge = Policy().minimumAge
 
-    /// A notice; `attemptWindow` defaults to the policy's default window.
+    /// A notice; the policy's figures default to the policy's defaults.
     public init(
         applicationID: Int64,
         outcome: Outcome,
         locale: String,
         applicantMessage: String? = nil,
         firstName: String? = nil,
-        attemptWindow: Duration = DecisionNotice.defaultAttemptWindow
+        attemptWindow: Duration = DecisionNotice.defaultAttemptWindow,
+        sessionWindow: Duration = DecisionNotice.defaultSessionWindow,
+        minimumAge: Int = DecisionNotice.defaultMinimumAge
     ) {
         self.applicationID = applicationID
         self.outcome = outcome
@@ -38,6 +49,8 @@ public struct DecisionNotice: Sendable, Equatable {
         self.applicantMessage = applicantMessage
         self.firstName = firstName
         self.attemptWindow = attemptWindow
+        self.sessionWindow = sessionWindow
+        self.minimumAge = minimumAge
     }
 }
 
@@ -176,9 +189,9 @@ public struct EmailTemplates: @unchecked Sendable {
             kind = "approval"
         case .denied(let reason, let retry):
             kind = "denial"
-            let window = self.attemptWindow(notice.attemptWindow, in: locale)
-            context.merge(window) { current, _ in current }
-            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", in: locale, window))
+            let figures = self.policyFigures(of: notice, in: locale)
+            context.merge(figures) { current, _ in current }
+            context["reason"] = Self.clean(self.render("reason.\(reason.rawValue)", in: locale, figures))
             switch retry {
             case .final:
                 context["final"] = true
@@ -206,6 +219,39 @@ public struct EmailTemplates: @unchecked Sendable {
         let layout = self.names.contains("\(locale)/layout.html") ? "\(locale)/layout.html" : "layout.html"
         let html = self.library.render(["lang": locale, "subject": subject, "paragraphs": paragraphs], withTemplate: layout) ?? ""
         return EmailContent(subject: subject, text: text, html: html)
+    }
+
+    /// The policy's figures a denial states, as its templates (the reason's included) get them: the attempt
+    /// window (`attemptWindow(_:in:)`), the session window and the minimum age.
+    func policyFigures(of notice: DecisionNotice, in locale: String) -> [String: Any] {
+        var figures = self.attemptWindow(notice.attemptWindow, in: locale)
+        figures.merge(self.sessionWindow(notice.sessionWindow, in: locale)) { current, _ in current }
+        figures.merge(self.minimumAge(notice.minimumAge, in: locale)) { current, _ in current }
+        return figures
+    }
+
+    /// The session window as a denial's templates get it: always in whole minutes, rounded up (an email never
+    /// states a shorter window than the policy's). `session_window` in words, written by the locale's
+    /// `window.minutes` template; `session_window_minutes`, the count, for a language whose words around it take
+    /// another case (Russian's genitive); `session_window_one`, the count takes the singular.
+    func sessionWindow(_ window: Duration, in locale: String) -> [String: Any] {
+        let minutes = StatedWindow.minutes(window)
+        let category = PluralRule.category(minutes, language: Self.language(of: locale))
+        var words: [String: Any] = ["count": minutes]
+        for name in ["one", "few", "many", "other"] { words[name] = category == name }
+        let phrase = Self.clean(self.render("window.minutes", in: locale, words))
+        return [
+            "session_window": String(phrase.map { $0 == "\n" ? " " : $0 }),
+            "session_window_minutes": minutes,
+            "session_window_one": category == "one",
+        ]
+    }
+
+    /// The minimum age as a denial's templates get it: `minimum_age`, the number, and `minimum_age_one`, the
+    /// number takes the singular ("1 year", Russian «1 года»).
+    func minimumAge(_ age: Int, in locale: String) -> [String: Any] {
+        let category = PluralRule.category(age, language: Self.language(of: locale))
+        return ["minimum_age": age, "minimum_age_one": category == "one"]
     }
 
     /// The attempt window as a denial's templates get it: `attempt_window` in words, written by the locale's
@@ -251,15 +297,26 @@ struct StatedWindow: Hashable, Sendable {
     var inHours: Bool
 
     init(_ window: Duration) {
-        let (seconds, attoseconds) = window.components
-        let whole = seconds < 1 ? 1 : seconds + (attoseconds > 0 && seconds < .max ? 1 : 0)
+        let whole = Self.wholeSeconds(window)
         if whole % 3600 == 0 {
             self.count = Int(whole / 3600)
             self.inHours = true
         } else {
-            self.count = Int(whole / 60 + (whole % 60 == 0 ? 0 : 1))
+            self.count = Self.minutes(window)
             self.inHours = false
         }
+    }
+
+    /// A window in whole minutes, rounded up (at least 1): how an email states the session window.
+    static func minutes(_ window: Duration) -> Int {
+        let whole = Self.wholeSeconds(window)
+        return Int(whole / 60 + (whole % 60 == 0 ? 0 : 1))
+    }
+
+    /// A window in whole seconds, rounded up, at least 1.
+    static func wholeSeconds(_ window: Duration) -> Int64 {
+        let (seconds, attoseconds) = window.components
+        return seconds < 1 ? 1 : seconds + (attoseconds > 0 && seconds < .max ? 1 : 0)
     }
 }
 

@@ -8,7 +8,10 @@
 /// (`YYYY-MM-DD HH:MM UTC`) or `final`. A denial (its `reason.<code>` templates included) also gets the
 /// attempt window of the policy its decision was made under: `attempt_window`, in words ("24 hours",
 /// "1 hour", "90 minutes": whole hours, else minutes), with `attempt_window_in_hours` (stated in hours, not
-/// minutes) and `attempt_window_one` (its count takes the singular) for the words around it to agree with.
+/// minutes) and `attempt_window_one` (its count takes the singular) for the words around it to agree with;
+/// the session window, always in whole minutes rounded up: `session_window` in words ("15 minutes"),
+/// `session_window_minutes` (the count) and `session_window_one`; and the minimum age: `minimum_age` (the
+/// number) and `minimum_age_one`.
 /// `window.hours` and `window.minutes` write `attempt_window` from `count` and `one`/`few`/`many`/`other`; a
 /// locale without them (an operator's own) gets English words.
 enum EmailCatalog {
@@ -58,14 +61,14 @@ enum EmailCatalog {
 
                 Application reference: {{application_id}}
                 """,
-            "reason.session_expired": "taking the photos of your document and your selfie took longer than the 15 minutes allowed",
+            "reason.session_expired": "taking the photos of your document and your selfie took longer than the {{{session_window}}} allowed",
             "reason.attempt_limit": "you have reached the limit of attempts allowed in {{{attempt_window}}}",
             "reason.unsupported_document": "we do not accept this type of document from the country that issued it",
             "reason.image_invalid": "the photos of your document or your selfie were missing or could not be used",
             "reason.mrz_invalid": "the machine-readable zone of your document could not be read or did not verify",
             "reason.document_expired": "your document has expired",
             "reason.info_mismatch": "the details you entered do not match your document",
-            "reason.underage": "you must be at least 18 years old",
+            "reason.underage": "you must be at least {{minimum_age}} {{#minimum_age_one}}year{{/minimum_age_one}}{{^minimum_age_one}}years{{/minimum_age_one}} old",
             "reason.liveness_failed": "the liveness check during your selfie did not succeed",
             "reason.face_mismatch": "your selfie does not match the photo on your document",
             "reason.document_unreadable": "your document could not be read",
@@ -100,14 +103,14 @@ enum EmailCatalog {
 
                 Referencia de la solicitud: {{application_id}}
                 """,
-            "reason.session_expired": "hacer las fotos de tu documento y tu selfie llevó más de los 15 minutos permitidos",
+            "reason.session_expired": "hacer las fotos de tu documento y tu selfie llevó más {{#session_window_one}}del{{/session_window_one}}{{^session_window_one}}de los{{/session_window_one}} {{{session_window}}} {{#session_window_one}}permitido{{/session_window_one}}{{^session_window_one}}permitidos{{/session_window_one}}",
             "reason.attempt_limit": "has alcanzado el límite de intentos permitidos en {{{attempt_window}}}",
             "reason.unsupported_document": "no aceptamos este tipo de documento del país que lo emitió",
             "reason.image_invalid": "faltaban las fotos de tu documento o tu selfie, o no se pudieron usar",
             "reason.mrz_invalid": "la zona de lectura mecánica de tu documento no se pudo leer o no es válida",
             "reason.document_expired": "tu documento ha caducado",
             "reason.info_mismatch": "los datos que introdujiste no coinciden con tu documento",
-            "reason.underage": "debes tener al menos 18 años",
+            "reason.underage": "debes tener al menos {{minimum_age}} {{#minimum_age_one}}año{{/minimum_age_one}}{{^minimum_age_one}}años{{/minimum_age_one}}",
             "reason.liveness_failed": "la prueba de vida durante tu selfie no se superó",
             "reason.face_mismatch": "tu selfie no coincide con la foto de tu documento",
             "reason.document_unreadable": "no se pudo leer tu documento",
@@ -142,14 +145,14 @@ enum EmailCatalog {
 
                 Référence de la demande : {{application_id}}
                 """,
-            "reason.session_expired": "la prise des photos de votre document et de votre selfie a dépassé les 15 minutes autorisées",
+            "reason.session_expired": "la prise des photos de votre document et de votre selfie a dépassé {{#session_window_one}}la{{/session_window_one}}{{^session_window_one}}les{{/session_window_one}} {{{session_window}}} {{#session_window_one}}autorisée{{/session_window_one}}{{^session_window_one}}autorisées{{/session_window_one}}",
             "reason.attempt_limit": "vous avez atteint le nombre maximal de tentatives sur {{{attempt_window}}}",
             "reason.unsupported_document": "nous n'acceptons pas ce type de document du pays qui l'a délivré",
             "reason.image_invalid": "les photos de votre document ou votre selfie manquaient ou étaient inutilisables",
             "reason.mrz_invalid": "la bande de lecture automatique de votre document est illisible ou invalide",
             "reason.document_expired": "votre document a expiré",
             "reason.info_mismatch": "les informations saisies ne correspondent pas à votre document",
-            "reason.underage": "vous devez avoir au moins 18 ans",
+            "reason.underage": "vous devez avoir au moins {{minimum_age}} {{#minimum_age_one}}an{{/minimum_age_one}}{{^minimum_age_one}}ans{{/minimum_age_one}}",
             "reason.liveness_failed": "le contrôle de présence lors de votre selfie n'a pas abouti",
             "reason.face_mismatch": "votre selfie ne correspond pas à la photo de votre document",
             "reason.document_unreadable": "votre document n'a pas pu être lu",
@@ -184,14 +187,14 @@ enum EmailCatalog {
 
                 Antragsnummer: {{application_id}}
                 """,
-            "reason.session_expired": "die Aufnahme Ihres Dokuments und Ihres Selfies dauerte länger als die erlaubten 15 Minuten",
+            "reason.session_expired": "die Aufnahme Ihres Dokuments und Ihres Selfies dauerte länger als die {{#session_window_one}}erlaubte{{/session_window_one}}{{^session_window_one}}erlaubten{{/session_window_one}} {{{session_window}}}",
             "reason.attempt_limit": "Sie haben die Höchstzahl an Versuchen in {{{attempt_window}}} erreicht",
             "reason.unsupported_document": "wir akzeptieren diese Dokumentart aus dem ausstellenden Land nicht",
             "reason.image_invalid": "die Fotos Ihres Dokuments oder Ihr Selfie fehlten oder waren nicht verwendbar",
             "reason.mrz_invalid": "die maschinenlesbare Zone Ihres Dokuments war nicht lesbar oder nicht gültig",
             "reason.document_expired": "Ihr Dokument ist abgelaufen",
             "reason.info_mismatch": "Ihre Angaben stimmen nicht mit Ihrem Dokument überein",
-            "reason.underage": "Sie müssen mindestens 18 Jahre alt sein",
+            "reason.underage": "Sie müssen mindestens {{minimum_age}} {{#minimum_age_one}}Jahr{{/minimum_age_one}}{{^minimum_age_one}}Jahre{{/minimum_age_one}} alt sein",
             "reason.liveness_failed": "die Lebendigkeitsprüfung bei Ihrem Selfie war nicht erfolgreich",
             "reason.face_mismatch": "Ihr Selfie stimmt nicht mit dem Foto in Ihrem Dokument überein",
             "reason.document_unreadable": "Ihr Dokument konnte nicht gelesen werden",
@@ -226,14 +229,14 @@ enum EmailCatalog {
 
                 Referência do pedido: {{application_id}}
                 """,
-            "reason.session_expired": "tirar as fotos do seu documento e a selfie demorou mais do que os 15 minutos permitidos",
+            "reason.session_expired": "tirar as fotos do seu documento e a selfie demorou mais do que {{#session_window_one}}o{{/session_window_one}}{{^session_window_one}}os{{/session_window_one}} {{{session_window}}} {{#session_window_one}}permitido{{/session_window_one}}{{^session_window_one}}permitidos{{/session_window_one}}",
             "reason.attempt_limit": "atingiu o limite de tentativas permitidas em {{{attempt_window}}}",
             "reason.unsupported_document": "não aceitamos este tipo de documento do país que o emitiu",
             "reason.image_invalid": "as fotos do seu documento ou a selfie estavam em falta ou não puderam ser usadas",
             "reason.mrz_invalid": "a zona de leitura ótica do seu documento não pôde ser lida ou não é válida",
             "reason.document_expired": "o seu documento expirou",
             "reason.info_mismatch": "os dados que introduziu não correspondem ao seu documento",
-            "reason.underage": "tem de ter pelo menos 18 anos",
+            "reason.underage": "tem de ter pelo menos {{minimum_age}} {{#minimum_age_one}}ano{{/minimum_age_one}}{{^minimum_age_one}}anos{{/minimum_age_one}}",
             "reason.liveness_failed": "a prova de vida durante a selfie não foi bem-sucedida",
             "reason.face_mismatch": "a sua selfie não corresponde à foto do seu documento",
             "reason.document_unreadable": "não foi possível ler o seu documento",
@@ -268,14 +271,14 @@ enum EmailCatalog {
 
                 Başvuru numarası: {{application_id}}
                 """,
-            "reason.session_expired": "belgenizin ve özçekiminizin fotoğraflarını çekmek izin verilen 15 dakikadan uzun sürdü",
+            "reason.session_expired": "belgenizin ve özçekiminizin fotoğraflarını çekmek izin verilen {{{session_window}}}dan uzun sürdü",
             "reason.attempt_limit": "{{{attempt_window}}}{{#attempt_window_in_hours}}te{{/attempt_window_in_hours}}{{^attempt_window_in_hours}}da{{/attempt_window_in_hours}} izin verilen deneme sınırına ulaştınız",
             "reason.unsupported_document": "bu belge türünü düzenleyen ülkeden kabul etmiyoruz",
             "reason.image_invalid": "belgenizin fotoğrafları veya özçekiminiz eksikti ya da kullanılamadı",
             "reason.mrz_invalid": "belgenizin makinece okunabilir bölgesi okunamadı veya doğrulanamadı",
             "reason.document_expired": "belgenizin süresi dolmuş",
             "reason.info_mismatch": "girdiğiniz bilgiler belgenizle uyuşmuyor",
-            "reason.underage": "en az 18 yaşında olmalısınız",
+            "reason.underage": "en az {{minimum_age}} yaşında olmalısınız",
             "reason.liveness_failed": "özçekim sırasındaki canlılık kontrolü başarısız oldu",
             "reason.face_mismatch": "özçekiminiz belgenizdeki fotoğrafla eşleşmiyor",
             "reason.document_unreadable": "belgeniz okunamadı",
@@ -311,14 +314,14 @@ enum EmailCatalog {
 
                 Номер заявки: {{application_id}}
                 """,
-            "reason.session_expired": "съёмка документа и селфи заняла больше отведённых 15 минут",
+            "reason.session_expired": "съёмка документа и селфи заняла больше {{#session_window_one}}отведённой {{session_window_minutes}} минуты{{/session_window_one}}{{^session_window_one}}отведённых {{session_window_minutes}} минут{{/session_window_one}}",
             "reason.attempt_limit": "вы исчерпали лимит попыток за {{{attempt_window}}}",
             "reason.unsupported_document": "мы не принимаем документ этого типа, выданный этой страной",
             "reason.image_invalid": "фотографии документа или селфи отсутствуют или непригодны",
             "reason.mrz_invalid": "машиночитаемую зону документа не удалось прочитать или проверить",
             "reason.document_expired": "срок действия вашего документа истёк",
             "reason.info_mismatch": "введённые данные не совпадают с вашим документом",
-            "reason.underage": "вам должно быть не меньше 18 лет",
+            "reason.underage": "вам должно быть не меньше {{minimum_age}} {{#minimum_age_one}}года{{/minimum_age_one}}{{^minimum_age_one}}лет{{/minimum_age_one}}",
             "reason.liveness_failed": "проверка живого присутствия при съёмке селфи не пройдена",
             "reason.face_mismatch": "ваше селфи не совпадает с фотографией в документе",
             "reason.document_unreadable": "ваш документ не удалось прочитать",
@@ -354,14 +357,14 @@ enum EmailCatalog {
 
                 申请编号：{{application_id}}
                 """,
-            "reason.session_expired": "拍摄证件照片和自拍所用时间超过了允许的 15 分钟",
+            "reason.session_expired": "拍摄证件照片和自拍所用时间超过了允许的 {{{session_window}}}",
             "reason.attempt_limit": "您已达到 {{{attempt_window}}}内允许的尝试次数上限",
             "reason.unsupported_document": "我们不接受该签发国家的此类证件",
             "reason.image_invalid": "证件照片或自拍缺失或无法使用",
             "reason.mrz_invalid": "您证件上的机读区无法读取或未通过校验",
             "reason.document_expired": "您的证件已过期",
             "reason.info_mismatch": "您填写的信息与证件不符",
-            "reason.underage": "您必须年满 18 周岁",
+            "reason.underage": "您必须年满 {{minimum_age}} 周岁",
             "reason.liveness_failed": "自拍时的活体检测未通过",
             "reason.face_mismatch": "您的自拍与证件照片不符",
             "reason.document_unreadable": "无法读取您的证件",

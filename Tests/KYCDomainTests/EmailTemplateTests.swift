@@ -18,6 +18,32 @@ import Testing
         "zh": "您已达到 24 小时内允许的尝试次数上限",
     ]
 
+    /// The reasons whose templates state a figure of the policy, as they read with the default policy: today's
+    /// words (the attempt window, the session window, the minimum age).
+    static let policyFigureReasons: [ReasonCode: [String: String]] = [
+        .attemptLimit: Self.attemptLimitReasons,
+        .sessionExpired: [
+            "en": "taking the photos of your document and your selfie took longer than the 15 minutes allowed",
+            "es": "hacer las fotos de tu documento y tu selfie llevó más de los 15 minutos permitidos",
+            "fr": "la prise des photos de votre document et de votre selfie a dépassé les 15 minutes autorisées",
+            "de": "die Aufnahme Ihres Dokuments und Ihres Selfies dauerte länger als die erlaubten 15 Minuten",
+            "pt": "tirar as fotos do seu documento e a selfie demorou mais do que os 15 minutos permitidos",
+            "tr": "belgenizin ve özçekiminizin fotoğraflarını çekmek izin verilen 15 dakikadan uzun sürdü",
+            "ru": "съёмка документа и селфи заняла больше отведённых 15 минут",
+            "zh": "拍摄证件照片和自拍所用时间超过了允许的 15 分钟",
+        ],
+        .underage: [
+            "en": "you must be at least 18 years old",
+            "es": "debes tener al menos 18 años",
+            "fr": "vous devez avoir au moins 18 ans",
+            "de": "Sie müssen mindestens 18 Jahre alt sein",
+            "pt": "tem de ter pelo menos 18 anos",
+            "tr": "en az 18 yaşında olmalısınız",
+            "ru": "вам должно быть не меньше 18 лет",
+            "zh": "您必须年满 18 周岁",
+        ],
+    ]
+
     /// Every template renders for every reason in every locale, with every kind of retry.
     @Test(arguments: ["en", "es", "fr", "de", "pt", "tr", "ru", "zh"])
     func everyReasonRendersInEveryLocale(locale: String) {
@@ -26,9 +52,9 @@ import Testing
         #expect(approval.text.contains("42"))
         #expect(approval.text.contains("Zoë"))
         for reason in ReasonCode.allCases {
-            // attempt_limit's template states the policy's window: with the default one, today's words.
-            let phrase = reason == .attemptLimit
-                ? Self.attemptLimitReasons[locale]! : EmailCatalog.byLocale[locale]!["reason.\(reason.rawValue)"]!
+            // A template that states a figure of the policy: with the default policy, today's words.
+            let phrase = Self.policyFigureReasons[reason]?[locale]
+                ?? EmailCatalog.byLocale[locale]!["reason.\(reason.rawValue)"]!
             for retry in Self.retries {
                 let content = DecisionEmail.render(.init(applicationID: 42, outcome: .denied(reason, retry), locale: locale))
                 #expect(content.text.contains(phrase), "\(locale) \(reason)")
