@@ -72,9 +72,12 @@ public struct Outbox: Sendable {
                     outcome = .denied(reason, retry)
                 }
                 let applicationID: Int64 = try row.decode("application_id")
-                // A denial states the attempt window of the policy version it was decided under.
+                // A denial states the figures of the policy version it was decided under.
                 let window = try row.decodeIfPresent("attempt_window_seconds", as: Int.self)
                     .map { Duration.seconds($0) }
+                let session = try row.decodeIfPresent("session_window_seconds", as: Int.self)
+                    .map { Duration.seconds($0) }
+                let minimumAge = try row.decodeIfPresent("minimum_age", as: Int.self)
                 return OutboxEmail(
                     id: try row.decode("outbox_id"),
                     applicationID: applicationID,
@@ -89,7 +92,9 @@ public struct Outbox: Sendable {
                         locale: try row.decode("locale"),
                         applicantMessage: try row.decodeIfPresent("applicant_message"),
                         firstName: try row.decodeIfPresent("first_name"),
-                        attemptWindow: window ?? DecisionNotice.defaultAttemptWindow
+                        attemptWindow: window ?? DecisionNotice.defaultAttemptWindow,
+                        sessionWindow: session ?? DecisionNotice.defaultSessionWindow,
+                        minimumAge: minimumAge ?? DecisionNotice.defaultMinimumAge
                     )
                 )
             }

@@ -74,6 +74,39 @@ struct PolicyTests {
         }
     }
 
+    /// CONTRACT §11: the denial email states the policy's minimum age and session window, not a fixed 18 and
+    /// 15 minutes.
+    @Test func aDenialEmailStatesThePolicysMinimumAgeAndSessionWindow() async throws {
+        let database = try await TestServers.freshDatabase()
+        let administrator = try await database.connect(role: try await makePolicyAdministrator(in: database))
+        let stricter = try Policy().setting("minimum_age", to: "21").setting("session_window_seconds", to: "1200")
+        let version = try await PolicyStore().publish(stricter, note: "test: 21 and 20 minutes", on: administrator)
+        #expect(version == 2)
+        await administrator.close()
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let young = "age-\(tag)@example.com", late = "session-\(tag)@example.com"
+        // 20 years old on every day of this year: of age under the default policy, not under this one.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let born = "\(calendar.component(.year, from: Date()) - 20)-01-01"
+        var underage = Fixtures.setting("basic_info.date_of_birth", to: born, in: Fixtures.ownLicence("AGE\(tag)"))
+        underage = Fixtures.setting("email", to: young, in: underage)
+        try await EndToEndTests().withDaemon(database) {
+            _ = try await EndToEndTests().submit(underage, to: database)
+            // A session of 21 minutes: past this policy's 20 minutes.
+            let expired = Fixtures.validSubmission(email: late, sessionStartedAt: Fixtures.timestamp(secondsAgo: 1_265))
+            _ = try await EndToEndTests().submit(expired, to: database)
+            let ageMessage = try #require(try await receivedMessages(for: young, waitingUpTo: 20).first)
+            let ageText = QuotedPrintableDecoder.decode(String(decoding: ageMessage, as: UTF8.self))
+            #expect(ageText.contains("you must be at least 21 years old"), "\(ageText)")
+            #expect(!ageText.contains("18 years"))
+            let sessionMessage = try #require(try await receivedMessages(for: late, waitingUpTo: 20).first)
+            let sessionText = QuotedPrintableDecoder.decode(String(decoding: sessionMessage, as: UTF8.self))
+            #expect(sessionText.contains("took longer than the 20 minutes allowed"), "\(sessionText)")
+            #expect(!sessionText.contains("15 minutes"))
+        }
+    }
+
     @Test func replayOfTheUnchangedPolicyReportsNoChangeAndACandidateReportsWhatMoves() async throws {
         let database = try await TestServers.freshDatabase()
         // Three decided automatically: an approval, a session_expired denial, a referral.
