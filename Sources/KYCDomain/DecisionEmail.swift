@@ -96,8 +96,7 @@ public struct TemplateError: Error, Sendable, CustomStringConvertible {
 
 /// The decision email templates in force: the built-in ones (`EmailCatalog`), each replaceable by an
 /// operator's own (`KYC_TEMPLATE_DIR/<locale>/<name>.mustache`) without a rebuild. Rendering is pure.
-public struct EmailTemplates: @unchecked Sendable {
-    // MustacheLibrary holds only parsed templates and is not mutated after init.
+public struct EmailTemplates: Sendable {
     private let library: MustacheLibrary
     private let names: Set<String>
     /// The locales with at least one template.
