@@ -9,9 +9,9 @@ public import Foundation
 public struct Policy: Sendable, Equatable {
     /// The longest allowed time from session start to submission.
     public var sessionWindow: Duration = .seconds(15 * 60)
-    /// Submissions allowed per rolling 24 hours, and denials in 24 hours that start a cooldown.
+    /// Submissions allowed per attempt window, and denials in the attempt window that start a cooldown.
     public var attemptsPerDay: Int = 10
-    /// How long the cooldown after the `attemptsPerDay`-th denial in 24 hours lasts.
+    /// How long the cooldown after the `attemptsPerDay`-th denial in the attempt window lasts.
     public var cooldown: Duration = .seconds(24 * 3600)
     /// The rolling window the attempt limit counts in.
     public var attemptWindow: Duration = .seconds(24 * 3600)
