@@ -130,6 +130,18 @@ public struct CheckSuite: Sendable {
             : .pass(.documentExpiry, "document valid on the submission date")
     }
 
+    /// The image types a policy accepts, as evidence names them: "JPEG or PNG" by default; a type without a
+    /// common name by its mime type.
+    static func imageTypes(_ mimeTypes: Set<String>) -> String {
+        let known = ["image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP", "image/heic": "HEIC"]
+        let names = mimeTypes.sorted().map { known[$0] ?? $0 }
+        switch names.count {
+        case 0: return "of an accepted type (the policy accepts none)"
+        case 1: return names[0]
+        default: return names.dropLast().joined(separator: ", ") + " or " + names.last!
+        }
+    }
+
     func imageQuality(_ submission: Submission) -> CheckResult {
         var problems: [String] = []
         let sides = Set(submission.document.images.compactMap(\.side))
@@ -141,7 +153,7 @@ public struct CheckSuite: Sendable {
             + [("selfie", submission.selfie)]
         for (label, image) in images {
             if !self.policy.imageMimeTypes.contains(image.mime.lowercased()) {
-                problems.append("\(label) is not JPEG or PNG")
+                problems.append("\(label) is not \(Self.imageTypes(self.policy.imageMimeTypes))")
             }
             if image.bytes <= 0 || image.bytes > self.policy.maximumImageBytes {
                 problems.append("\(label) size \(image.bytes) bytes is outside 1…\(self.policy.maximumImageBytes)")

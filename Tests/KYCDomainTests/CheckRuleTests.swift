@@ -326,6 +326,24 @@ func image(
         }
     }
 
+    /// The policy's image types → the evidence for a GIF selfie: it names the types the policy accepts.
+    static let imageTypeEvidence: [(Set<String>, String)] = [
+        (["image/jpeg", "image/png"], "selfie is not JPEG or PNG"),
+        (["image/png"], "selfie is not PNG"),
+        (["image/png", "image/webp", "image/jpeg"], "selfie is not JPEG, PNG or WebP"),
+        (["image/tiff", "image/png"], "selfie is not PNG or image/tiff"),
+    ]
+
+    @Test(arguments: Self.imageTypeEvidence)
+    func theImageTypeEvidenceNamesThePolicysTypes(types: Set<String>, evidence: String) {
+        var policy = Policy()
+        policy.imageMimeTypes = types
+        let application = exampleApplication { s, _ in s.selfie.mime = "image/gif" }
+        let result = CheckSuite(policy: policy).run(application).first { $0.name == .imageQuality }!
+        #expect(result.outcome == .fail)
+        #expect(result.evidence.contains(evidence), "\(result.evidence)")
+    }
+
     @Test(arguments: [
         ("LOVELACE", "Lovelace", false, true),
         ("LOVELACE", "Love-lace", false, false),
