@@ -190,7 +190,13 @@ $$;
 -- database owner, not for reviewers or the daemon. The one gate for what a version may hold: only
 -- kyc.policy_keys' keys, each value of its key's shape (kyc.policy_value), stored as kyc.policy_value gives it
 -- back, so that every reader, SQL's casts and Swift's Policy alike, reads every version it lets in.
-CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text) RETURNS integer
+--
+-- p_expected_version, when given, is the version the caller's change was based on: if another version has
+-- been published since, nothing is published and the call is refused with 40001, so that a read-modify-write
+-- (kyc-review policy set) reads again rather than reverting someone else's change. Left out, the newest
+-- version is replaced whatever it is.
+CREATE FUNCTION kyc.publish_policy(p_settings jsonb, p_note text, p_expected_version integer DEFAULT NULL)
+RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -223,6 +229,10 @@ BEGIN
     END IF;
     LOCK TABLE kyc.policy_versions IN EXCLUSIVE MODE;
     SELECT * INTO v_previous FROM kyc.policy_versions ORDER BY version DESC LIMIT 1;
+    IF p_expected_version IS NOT NULL AND v_previous.version IS DISTINCT FROM p_expected_version THEN
+        RAISE EXCEPTION 'the policy changed while this change was made: version % is in force, not %; read it again',
+            v_previous.version, p_expected_version USING ERRCODE = '40001';
+    END IF;
     v_version := v_previous.version + 1;
     INSERT INTO kyc.policy_versions (version, settings, note) VALUES (v_version, v_settings, p_note);
     INSERT INTO kyc.audit_log (actor, action, details)
@@ -240,4 +250,4 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_keys() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_setting(text) TO kyc_daemon, kyc_reviewer, kyc_policy;
-GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text) TO kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text, integer) TO kyc_policy;
