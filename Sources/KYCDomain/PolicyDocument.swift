@@ -53,6 +53,19 @@ extension Policy {
         type(of: value) == Bool.self || type(of: value) == type(of: NSNumber(value: true) as Any)
     }
 
+    /// Whether `text` is a media type's `type/subtype`, each a restricted name of RFC 6838 (a letter or digit,
+    /// then up to 126 of letters, digits and `!#$&-^_.+`): the same rule as `kyc.policy_value`'s pattern.
+    static func isMediaType(_ text: String) -> Bool {
+        let parts = text.unicodeScalars.split(separator: "/", omittingEmptySubsequences: false)
+        func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+            ("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+        }
+        return parts.count == 2 && parts.allSatisfy { name in
+            guard let first = name.first, isAlphanumeric(first), name.count <= 127 else { return false }
+            return name.allSatisfy { isAlphanumeric($0) || "!#$&-^_.+".unicodeScalars.contains($0) }
+        }
+    }
+
     /// Reads a policy from its JSON object.
     public init(json: String) throws(PolicyError) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
@@ -156,7 +169,12 @@ extension Policy {
         if let value = try integer("minimum_age") { self.minimumAge = value }
         if let value = try fraction("face_match.deny_below") { self.faceMatchDeny = value }
         if let value = try fraction("face_match.pass_from") { self.faceMatchPass = value }
-        if let value = try strings("image.mime_types") { self.imageMimeTypes = Set(value.map { $0.lowercased() }) }
+        if let value = try strings("image.mime_types") {
+            guard !value.isEmpty, value.allSatisfy(Self.isMediaType) else {
+                throw PolicyError(key: "image.mime_types", problem: "must list at least one media type, each as type/subtype")
+            }
+            self.imageMimeTypes = Set(value.map { $0.lowercased() })
+        }
         if let value = try integer("image.max_bytes") { self.maximumImageBytes = value }
         if let value = try integer("image.min_long_side") { self.minimumImageLongSide = value }
         if let value = try integer("image.min_short_side") { self.minimumImageShortSide = value }

@@ -17,11 +17,19 @@ public struct PolicyStore: Sendable {
     }
 
     /// Publishes `policy` as a new version, audited with the caller and `note`; returns the version.
-    public func publish(_ policy: Policy, note: String, on connection: PostgresConnection) async throws(StoreError) -> Int {
+    ///
+    /// - Parameter expectedVersion: the version `policy` was derived from, for a read-modify-write: when another
+    ///   version has been published since, nothing is published and `.conflict` is thrown, so that the caller
+    ///   reads again instead of reverting that change. nil publishes over whatever version is in force.
+    /// - Throws: `.invalidSubmission` naming the key and the rule when `kyc.publish_policy` refuses a value,
+    ///   `.conflict` for a stale `expectedVersion`, `.refused` when the caller may not publish.
+    public func publish(
+        _ policy: Policy, note: String, replacing expectedVersion: Int? = nil, on connection: PostgresConnection
+    ) async throws(StoreError) -> Int {
         do {
             return try await connection.query(
-                "SELECT kyc.publish_policy($1::jsonb, $2) AS version",
-                [policy.json, note]
+                "SELECT kyc.publish_policy($1::jsonb, $2, $3::integer) AS version",
+                [policy.json, note, expectedVersion]
             ).single().decode("version")
         } catch {
             throw StoreError(error)

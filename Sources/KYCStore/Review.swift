@@ -32,12 +32,20 @@ public struct Review: Sendable {
         return try StoredJSON.decode([QueueEntry].self, from: text, context: "review queue")
     }
 
-    /// Leases the oldest unleased case to the caller for `lease`; nil when none waits.
+    /// A lease length as the lease functions' integer seconds: whole seconds, a length past what an integer holds
+    /// given as the largest one, which the policy's bound (`kyc.require_lease_within_policy`) refuses with its
+    /// own message rather than the parameter failing to convert.
+    static func leaseSeconds(_ lease: Duration) -> Int {
+        Int(max(Int64(Int32.min), min(Int64(Int32.max), lease.components.seconds)))
+    }
+
+    /// Leases the oldest unleased case to the caller for `lease` (refused, 22023, when longer than the policy's
+    /// `review.lease_max_seconds`); nil when none waits.
     public func leaseNext(lease: Duration, on connection: PostgresConnection) async throws(StoreError) -> Int64? {
         do {
             return try await connection.query(
                 "SELECT kyc.lease_next_case($1) AS id",
-                [Int(lease.components.seconds)]
+                [Self.leaseSeconds(lease)]
             ).single().decodeIfPresent("id")
         } catch {
             throw StoreError(error)
@@ -51,7 +59,7 @@ public struct Review: Sendable {
         do {
             return try await connection.query(
                 "SELECT kyc.renew_case_lease($1, $2) AS expires_at",
-                [id, Int(lease.components.seconds)]
+                [id, Self.leaseSeconds(lease)]
             ).single().decode("expires_at")
         } catch {
             throw StoreError(error)

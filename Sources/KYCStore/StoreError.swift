@@ -14,6 +14,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let invalidSubmission = Code("invalidSubmission")
         /// A rule refused the request (SQLSTATE 55000 or 42501); `message` says which.
         public static let refused = Code("refused")
+        /// What the request was based on changed before it was applied (SQLSTATE 40001): read again and retry.
+        public static let conflict = Code("conflict")
         /// No application with that id.
         public static let notFound = Code("notFound")
         /// The database cannot be reached or the connection broke.
@@ -52,6 +54,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             self.init(code: .invalidSubmission, message: "invalid input: not valid JSON or text", underlying: error)
         case "P0002":
             self.init(code: .notFound, message: error.serverMessage, underlying: error)
+        case "40001":
+            self.init(code: .conflict, message: error.serverMessage, underlying: error)
         case "55000":
             self.init(code: .refused, message: error.serverMessage, underlying: error)
         case "42501":

@@ -78,7 +78,11 @@ struct Minutes: ExpressibleByArgument, ExpressibleByIntegerLiteral {
         self.count = count
     }
 
-    var duration: Duration { .seconds(self.count * 60) }
+    /// The count in seconds; a count too large for that saturates, for the database to refuse as too long.
+    var duration: Duration {
+        let (seconds, overflow) = self.count.multipliedReportingOverflow(by: 60)
+        return .seconds(overflow ? (self.count < 0 ? Int.min : Int.max) : seconds)
+    }
     var defaultValueDescription: String { "\(self.count)" }
 }
 

@@ -39,7 +39,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         switch error.code {
         case .invalidSubmission, .notFound:
             self.init(.badData, error.message ?? "\(error.code)")
-        case .refused:
+        case .refused, .conflict:
             self.init(.refused, error.message ?? "refused")
         case .unavailable:
             self.init(.unavailable, error.message ?? "the database connection failed")

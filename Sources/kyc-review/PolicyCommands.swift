@@ -58,17 +58,27 @@ struct PolicyCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
+        /// Reads the version in force, changes the one key and publishes the result as replacing that version.
+        /// When someone else published in between, the change is made again once on the newer version, so that
+        /// neither change is lost; a second race is refused (exit 1) rather than retried without end.
         func run() async throws {
             let (key, value, note) = (self.key, self.value, self.note)
             let version = try await self.database.run { connection in
-                let current = try await PolicyStore().current(on: connection)
-                let changed: Policy
-                do {
-                    changed = try Policy(json: current.json).setting(key, to: value)
-                } catch {
-                    throw CommandFailure.badData("\(error)")
+                func publishOnCurrent() async throws -> Int {
+                    let current = try await PolicyStore().current(on: connection)
+                    let changed: Policy
+                    do {
+                        changed = try Policy(json: current.json).setting(key, to: value)
+                    } catch {
+                        throw CommandFailure.badData("\(error)")
+                    }
+                    return try await PolicyStore().publish(changed, note: note, replacing: current.version, on: connection)
                 }
-                return try await PolicyStore().publish(changed, note: note, on: connection)
+                do {
+                    return try await publishOnCurrent()
+                } catch let error as StoreError where error.code == .conflict {
+                    return try await publishOnCurrent()
+                }
             }
             print("policy version \(version) in force")
         }

@@ -121,7 +121,7 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
         .init("face_match.pass_from", "1"),
         .init("face_match.pass_from", "0.99"),
         .init("face_match.pass_from", "0.6"),
-        .init("image.mime_types", "[]"),
+        .init("image.mime_types", "[\"image/svg+xml\"]"),
         .init("image.mime_types", "[\"IMAGE/PNG\"]", shows: "[\"image/png\"]"),
         .init("image.mime_types", "[\"image/webp\", \"image/jpeg\"]", shows: "[\"image/jpeg\", \"image/webp\"]"),
         .init("image.max_bytes", "1"),
@@ -164,6 +164,7 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
     static let list = "must be a list of strings"
     static let rule = "must be \"all\", \"none\", {\"only\": […]} or {\"all_except\": […]}"
     static let countries = "must list ISO 3166-1 alpha-2 countries"
+    static let mediaTypes = "must list at least one media type, each as type/subtype"
 
     static let refused: [RefusedValue] = [
         .init("session_window_seconds", "0", whole(1, 86_400)),
@@ -208,6 +209,12 @@ let checkNamesJSON = CheckName.allCases.map { "\"\($0.rawValue)\"" }
         .init("image.mime_types", "[1]", list),
         .init("image.mime_types", "[null]", list),
         .init("image.mime_types", "{}", list),
+        .init("image.mime_types", "[]", mediaTypes),
+        .init("image.mime_types", "[\"png\"]", mediaTypes),
+        .init("image.mime_types", "[\"image/png\", \"image/\"]", mediaTypes),
+        .init("image.mime_types", "[\"image/png/x\"]", mediaTypes),
+        .init("image.mime_types", "[\"image png\"]", mediaTypes),
+        .init("image.mime_types", "[\"image/pñg\"]", mediaTypes),
         .init("image.max_bytes", "0", whole(1, 1 << 40)),
         .init("image.max_bytes", "1099511627777", whole(1, 1 << 40)),
         .init("image.max_bytes", "\"10 MiB\"", whole(1, 1 << 40)),

@@ -16,6 +16,12 @@ struct LeaseCommandTests {
 
         let tooLong = try CommandLine.run(["next", "--lease-minutes", "61"], databaseURL: alice)
         #expect(tooLong.status == 65 && tooLong.stderr.contains("at most 3600 seconds"), "\(tooLong.stderr)")
+        // The CLI states no upper bound of its own: the policy's answers, however long the request.
+        for minutes in ["1441", "99999999999", "\(Int.max)"] {
+            let refused = try CommandLine.run(["next", "--lease-minutes", minutes], databaseURL: alice)
+            #expect(refused.status == 65 && refused.stderr.contains("at most 3600 seconds"), "\(minutes): \(refused.stderr)")
+        }
+        #expect(try CommandLine.run(["next", "--lease-minutes", "0"], databaseURL: alice).status == 64)
         #expect(try CommandLine.run(["next", "--lease-minutes", "60", "--format", "json"], databaseURL: alice).status == 0)
 
         let renewed = try CommandLine.run(["renew", id, "--minutes", "30"], databaseURL: alice)

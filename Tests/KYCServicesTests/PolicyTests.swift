@@ -141,4 +141,47 @@ struct PolicyTests {
         #expect(decisions == 2)
         await owner.close()
     }
+
+    /// `policy set` is a read-modify-write: a version published between its read and its publish is not
+    /// reverted. The publish is refused as stale (40001) and the change made again on the newer version.
+    @Test func policySetDoesNotRevertAChangePublishedWhileItRan() async throws {
+        let database = try await TestServers.freshDatabase()
+        let owner = try await database.connect()
+        // A stale expected version publishes nothing.
+        let stale = try await owner.query("SELECT version FROM kyc.current_policy()").single().decode("version", as: Int.self)
+        _ = try await owner.query("SELECT kyc.publish_policy('{}', 'test: another change')")
+        do {
+            _ = try await owner.query("SELECT kyc.publish_policy('{\"minimum_age\": 30}', 'test', $1)", [stale])
+            Issue.record("a stale version was published over")
+        } catch {
+            #expect(error.sqlState == "40001", "\(error)")
+        }
+        let before = try await owner.query("SELECT version FROM kyc.current_policy()").single().decode("version", as: Int.self)
+        #expect(before == stale + 1)
+
+        // Another administrator publishes minimum_age 21 while `policy set` runs: it holds the table's lock
+        // until `policy set` has read version `before` and waits to publish.
+        try await owner.execute("BEGIN")
+        _ = try await owner.query(
+            "SELECT kyc.publish_policy((SELECT settings FROM kyc.current_policy()) || '{\"minimum_age\": 21}', 'test: age')"
+        )
+        let url = try database.conninfo()
+        let running = Task.detached {
+            try CommandLine.run(["policy", "set", "attempts_per_day", "7", "--note", "test: attempts"], databaseURL: url)
+        }
+        var waiting = 0
+        for _ in 0..<200 where waiting == 0 {
+            try await Task.sleep(for: .milliseconds(50))
+            waiting = try await owner.query(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'kyc.policy_versions'::regclass AND NOT granted"
+            ).single().decode("n")
+        }
+        #expect(waiting == 1, "policy set never waited for the lock")
+        try await owner.execute("COMMIT")
+        let output = try await running.value
+        #expect(output.status == 0 && output.stdout.contains("policy version \(before + 2) in force"), "\(output.stderr)")
+        let policy = try Policy(json: try await PolicyStore().current(on: owner).json)
+        #expect(policy.minimumAge == 21 && policy.attemptsPerDay == 7)
+        await owner.close()
+    }
 }

@@ -26,7 +26,7 @@ struct PolicyKeys {
         var defaultJSON: String
         var minimum: Double?
         var maximum: Double?
-        var whole: Bool?
+        var shape: String
     }
 
     static func sqlKeys(_ connection: PostgresConnection) async throws -> [String: Key] {
@@ -34,7 +34,7 @@ struct PolicyKeys {
         let rows = try await connection.query(
             """
             SELECT key, default_value::text AS default_json, minimum::float8 AS minimum, maximum::float8 AS maximum,
-                   whole
+                   shape
             FROM kyc.policy_keys()
             """
         )
@@ -43,7 +43,7 @@ struct PolicyKeys {
                 defaultJSON: try row.decode("default_json"),
                 minimum: try row.decodeIfPresent("minimum"),
                 maximum: try row.decodeIfPresent("maximum"),
-                whole: try row.decodeIfPresent("whole")
+                shape: try row.decode("shape")
             )
         }
         return keys
@@ -66,45 +66,122 @@ struct PolicyKeys {
         let connection = try await database.connect()
         let sql = try await Self.sqlKeys(connection)
         await connection.close()
-        #expect(Set(sql.filter { $0.value.whole == true }.keys) == Set(Policy.wholeNumberRanges.keys))
+        #expect(Set(sql.filter { $0.value.shape == "whole_number" }.keys) == Set(Policy.wholeNumberRanges.keys))
         for (key, range) in Policy.wholeNumberRanges {
             #expect(sql[key]?.minimum == Double(range.lowerBound), "\(key)")
             #expect(sql[key]?.maximum == Double(range.upperBound), "\(key)")
         }
         for key in ["face_match.deny_below", "face_match.pass_from"] {
-            #expect(sql[key]?.minimum == 0 && sql[key]?.maximum == 1 && sql[key]?.whole == false, "\(key)")
+            #expect(sql[key]?.minimum == 0 && sql[key]?.maximum == 1 && sql[key]?.shape == "fraction", "\(key)")
         }
     }
 
-    /// Each value, set alone on the defaults, is accepted by `Policy` exactly when `kyc.publish_policy`
-    /// accepts it.
-    static let values: [(key: String, json: String)] =
-        Policy.wholeNumberRanges.sorted { $0.key < $1.key }.flatMap { key, range in
-            [range.lowerBound - 1, range.lowerBound, range.upperBound, range.upperBound + 1].map { (key, "\($0)") }
-                + [(key, "1.5"), (key, "\"10\""), (key, "true")]
-        } + [
-            ("face_match.deny_below", "-0.1"), ("face_match.deny_below", "0"), ("face_match.deny_below", "0.5"),
-            ("face_match.deny_below", "0.95"), ("face_match.pass_from", "0.95"), ("face_match.pass_from", "1"),
-            ("face_match.pass_from", "1.1"), ("face_match.pass_from", "0.5"), ("four_eyes.reasons", "[\"nope\"]"),
-            ("four_eyes.reasons", "[\"suspected_fraud\"]"), ("four_eyes.duplicate_approvals", "1"),
-            ("four_eyes.duplicate_approvals", "true"), ("no_such_key", "1"),
-        ]
+    /// Each check's name as a JSON string, in the default precedence.
+    static let checks: [String] = Policy().reasonPrecedence.map { "\"\($0.rawValue)\"" }
 
+    /// Each value, set alone on the defaults, is accepted by `Policy` exactly when `kyc.publish_policy`
+    /// accepts it: for every key, values of its shape and of every wrong shape (null, a string for a number, a
+    /// fraction for a whole number, a whole number written with a fraction part).
+    static let values: [(key: String, json: String)] = wholeNumberValues + precedenceValues + otherValues
+
+    /// For each whole-number key: its bounds and just past them, and every wrong shape.
+    static let wholeNumberValues: [(key: String, json: String)] = Policy.wholeNumberRanges.sorted { $0.key < $1.key }
+        .flatMap { (key: String, range: ClosedRange<Int>) -> [(key: String, json: String)] in
+            let low = range.lowerBound
+            let high = range.upperBound
+            let texts: [String] = [
+                "\(low - 1)", "\(low)", "\(high)", "\(high + 1)", "1.5", "\"10\"", "true", "null", "[\(low)]", "{}",
+                "\(low).0", "\(high).000", "1e30",
+            ]
+            return texts.map { (key: key, json: $0) }
+        }
+
+    /// reason_precedence: every check once in any order; one missing, duplicated, extra, unknown or not a string.
+    static let precedenceValues: [(key: String, json: String)] = {
+        let lists: [[String]] = [
+            checks, checks.reversed(), Array(checks.dropLast()), Array(checks.dropLast()) + [checks[0]],
+            checks + [checks[0]], Array(checks.dropLast()) + ["\"sanctions_screening\""], Array(checks.dropLast()) + ["1"],
+        ]
+        return lists.map { (key: "reason_precedence", json: "[" + $0.joined(separator: ", ") + "]") }
+    }()
+
+    static let otherValues: [(key: String, json: String)] = [
+        ("attempts_per_day", "5.0"), ("attempts_per_day", "1e2"), ("attempts_per_day", "5.0000000000000001"),
+        ("attempts_per_day", "18446744073709551615"), ("review.lease_max_seconds", "3600.0"),
+        ("face_match.deny_below", "-0.1"), ("face_match.deny_below", "0"), ("face_match.deny_below", "0.5"),
+        ("face_match.deny_below", "0.95"), ("face_match.pass_from", "0.95"), ("face_match.pass_from", "1"),
+        ("face_match.pass_from", "1.0"), ("face_match.pass_from", "1.1"), ("face_match.pass_from", "0.5"),
+        ("face_match.pass_from", "1.00000000000000001"), ("face_match.deny_below", "null"),
+        ("face_match.deny_below", "\"0.5\""), ("face_match.pass_from", "true"), ("face_match.pass_from", "[0.9]"),
+        ("image.mime_types", "[\"image/png\"]"), ("image.mime_types", "[\"IMAGE/PNG\", \"image/svg+xml\"]"),
+        ("image.mime_types", "[]"), ("image.mime_types", "\"image/png\""), ("image.mime_types", "null"),
+        ("image.mime_types", "{}"), ("image.mime_types", "[\"image/png\", 1]"), ("image.mime_types", "[\"png\"]"),
+        ("image.mime_types", "[\"image/\"]"), ("image.mime_types", "[\"/png\"]"),
+        ("image.mime_types", "[\"image/png/x\"]"), ("image.mime_types", "[\"image png\"]"),
+        ("image.mime_types", "[\"image/pñg\"]"), ("image.mime_types", "[\"image/png\\n\"]"),
+        ("document_types.passport", "\"all\""), ("document_types.passport", "\"none\""),
+        ("document_types.passport", "\"some\""), ("document_types.passport", "\"ALL\""),
+        ("document_types.passport", "null"), ("document_types.passport", "5"), ("document_types.passport", "true"),
+        ("document_types.passport", "[]"), ("document_types.passport", "[\"FR\"]"), ("document_types.passport", "{}"),
+        ("document_types.passport", "{\"neither\": []}"), ("document_types.passport", "{\"only\": null}"),
+        ("document_types.passport", "{\"only\": [\"GB\"], \"all_except\": [\"US\"]}"),
+        ("document_types.id_card", "{\"only\": []}"), ("document_types.id_card", "{\"only\": [\"FR\", \"DE\"]}"),
+        ("document_types.id_card", "{\"only\": [\"XX\"]}"), ("document_types.id_card", "{\"only\": [\"fr\"]}"),
+        ("document_types.id_card", "{\"only\": [\"FRA\"]}"), ("document_types.id_card", "{\"only\": \"FR\"}"),
+        ("document_types.drivers_license", "{\"all_except\": []}"),
+        ("document_types.drivers_license", "{\"all_except\": [\"US\", \"US\"]}"),
+        ("document_types.drivers_license", "{\"all_except\": [\"UK\"]}"),
+        ("document_types.drivers_license", "{\"all_except\": [1]}"),
+        ("document_types.drivers_license", "{\"all_except\": [null]}"),
+        ("reason_precedence", "5"), ("reason_precedence", "null"), ("reason_precedence", "\"age\""),
+        ("reason_precedence", "[]"), ("reason_precedence", "{}"),
+        ("four_eyes.reasons", "[\"nope\"]"), ("four_eyes.reasons", "[\"suspected_fraud\"]"),
+        ("four_eyes.reasons", "[]"), ("four_eyes.reasons", "null"), ("four_eyes.reasons", "\"suspected_fraud\""),
+        ("four_eyes.reasons", "[1]"), ("four_eyes.reasons", "{}"),
+        ("four_eyes.duplicate_approvals", "1"), ("four_eyes.duplicate_approvals", "true"),
+        ("four_eyes.duplicate_approvals", "false"), ("four_eyes.duplicate_approvals", "null"),
+        ("four_eyes.duplicate_approvals", "\"true\""), ("four_eyes.duplicate_approvals", "[]"),
+        ("no_such_key", "1"), ("document_types.visa", "\"all\""),
+    ]
+
+    /// Both sides accept or both refuse each value; SQL refuses in Swift's words, and what SQL stores reads in
+    /// Swift as the policy Swift made of it, every whole number stored as a JSON integer for SQL's casts.
     @Test func publishingAndReadingAcceptTheSameValues() async throws {
         let database = try await TestServers.freshDatabase()
         let owner = try await database.connect()
         for (key, json) in Self.values {
-            let swift = (try? Policy(json: "{\"\(key)\": \(json)}")) != nil
-            var sql = true
+            let swift = Result(catching: { () throws(PolicyError) -> Policy in try Policy().setting(key, to: json) })
+            #expect(
+                ((try? Policy(json: "{\"\(key)\": \(json)}")) != nil) == ((try? swift.get()) != nil),
+                "\(key) = \(json): Policy(json:) and setting disagree"
+            )
+            var stored: String?
             do {
-                try await owner.query(
-                    "SELECT kyc.publish_policy(jsonb_build_object($1::text, $2::jsonb), 'rule owner test')", [key, json]
-                )
+                let version: Int = try await owner.query(
+                    "SELECT kyc.publish_policy(jsonb_build_object($1::text, $2::jsonb), 'rule owner test') AS version",
+                    [key, json]
+                ).single().decode("version")
+                stored = try await owner.query(
+                    "SELECT settings::text AS settings FROM kyc.policy_versions WHERE version = $1", [version]
+                ).single().decode("settings")
             } catch {
                 #expect(error.sqlState == "22023", "\(key) = \(json): \(error)")
-                sql = false
+                if case .failure(let refusal) = swift, let refusedKey = refusal.key {
+                    #expect(error.serverMessage == "\(refusedKey) \(refusal.problem)", "\(key) = \(json)")
+                }
             }
-            #expect(swift == sql, "\(key) = \(json): Swift accepts \(swift), SQL accepts \(sql)")
+            let swiftAccepts = (try? swift.get()) != nil
+            #expect(swiftAccepts == (stored != nil), "\(key) = \(json): Swift accepts \(swiftAccepts), SQL \(stored != nil)")
+            if let stored, let expected = try? swift.get() {
+                #expect((try? Policy(json: stored)) == expected, "\(key) = \(json): stored \(stored)")
+                if Policy.wholeNumberRanges[key] != nil {
+                    // SQL's readers cast a whole number's text to an integer type, which refuses `5.0`.
+                    let row = try await owner.query(
+                        "SELECT ($1::jsonb -> $2)::text AS stored, ($1::jsonb ->> $2)::bigint::text AS cast", [stored, key]
+                    ).single()
+                    #expect(try row.decode("stored", as: String.self) == row.decode("cast", as: String.self), "\(key) = \(json)")
+                }
+            }
         }
         await owner.close()
     }
