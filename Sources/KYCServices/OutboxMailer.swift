@@ -22,6 +22,7 @@ public struct OutboxMailer: Service {
     private let backoff = DeliveryBackoff()
     private let database: Database
     private let health: MailHealth
+    private let heartbeat: Heartbeat?
     private let logger: Logger
 
     /// `database` lends the connections (one for claims, one for the `DeliveryRecorder` while a batch is out)
@@ -49,6 +50,7 @@ public struct OutboxMailer: Service {
         self.from = from
         self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
         self.health = health
+        self.heartbeat = heartbeat
         self.logger = logger
     }
 
@@ -146,6 +148,9 @@ public struct OutboxMailer: Service {
         var serverDown: SMTPError?
         var prepared = emails.first.map(self.prepare)
         for (index, email) in emails.enumerated() {
+            // Each result is progress: a call on a slow relay may send for minutes (up to `batchesPerCall`
+            // batches), far longer than the watchdog's period between the loop's own beats.
+            defer { self.heartbeat?.beat(self.loop.name) }
             let message = prepared
             let upcoming = index + 1 < emails.count ? emails[index + 1] : nil
             if let serverDown {
