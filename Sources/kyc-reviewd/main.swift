@@ -114,8 +114,9 @@ var groupConfiguration = ServiceGroupConfiguration(
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 )
-// SIGTERM: finish the batch in hand within 10 s (below the unit's TimeoutStopSec), then cancel. Anything
-// still in flight is covered by its lease and picked up again.
+// SIGTERM: claim nothing more and finish the batch in hand within 10 s (below the unit's TimeoutStopSec),
+// then cancel: the mailer starts no further email, and the results of sends still in flight are written
+// before it returns. Anything claimed and not done is covered by its lease and picked up again.
 groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
 groupConfiguration.maximumCancellationDuration = .seconds(3)
 let group = ServiceGroup(configuration: groupConfiguration)
