@@ -33,27 +33,72 @@ public actor PostgresConnection {
     /// Connects with a libpq connection string or URI; `nil` or empty uses libpq's PG* variables,
     /// `.pgpass` and service files, exactly as `psql` does.
     ///
-    /// The session is set to UTC and ISO dates so that timestamps decode without guessing.
+    /// A server that stops answering must not hold a connect or a session for minutes: unless `conninfo` says
+    /// otherwise, a connect gives up on each host after 5 s (`connect_timeout`, left to `PGCONNECT_TIMEOUT`
+    /// when that is set), and TCP keepalives find a dead established connection within about 25 s
+    /// (`defaultParameters`). The session is set to UTC and ISO dates so that timestamps decode without guessing.
     public static func connect(
         _ conninfo: String?,
         label: String = "kyc.postgres"
     ) async throws(PostgresError) -> PostgresConnection {
         let connection = PostgresConnection(label: label)
-        try await connection.open(conninfo ?? "")
+        try await connection.open(Self.parameters(conninfo, environment: ProcessInfo.processInfo.environment))
         return connection
     }
 
-    private func open(_ conninfo: String) throws(PostgresError) {
-        guard let handle = PQconnectdb(conninfo) else {
+    /// Our defaults for every connection: a bounded connect and keepalives on an idle connection (10 s idle, then
+    /// a probe every 5 s, dead after 3 unanswered). `connect_timeout` is left out when the environment sets
+    /// `PGCONNECT_TIMEOUT`, since an explicit keyword would override the variable operators expect to work.
+    static func defaultParameters(environment: [String: String]) -> [(keyword: String, value: String)] {
+        var defaults: [(keyword: String, value: String)] = []
+        if environment["PGCONNECT_TIMEOUT"]?.isEmpty ?? true { defaults.append(("connect_timeout", "5")) }
+        defaults += [("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3")]
+        return defaults
+    }
+
+    /// The keywords and values for `PQconnectdbParams`: the defaults first, then the operator's `conninfo` as
+    /// `dbname`, which libpq expands (`expand_dbname = 1`) into its own keywords. Later keywords win, so anything
+    /// the URI or key=value string sets overrides a default; PG* variables fill only what is still unset.
+    static func parameters(_ conninfo: String?, environment: [String: String]) -> [(keyword: String, value: String)] {
+        var parameters = Self.defaultParameters(environment: environment)
+        if let conninfo, !conninfo.isEmpty { parameters.append(("dbname", conninfo)) }
+        return parameters
+    }
+
+    private func open(_ parameters: [(keyword: String, value: String)]) throws(PostgresError) {
+        let keywords: [UnsafeMutablePointer<CChar>?] = parameters.map { strdup($0.keyword) } + [nil]
+        defer { keywords.forEach { free($0) } }
+        let values: [UnsafeMutablePointer<CChar>?] = parameters.map { strdup($0.value) } + [nil]
+        defer { values.forEach { free($0) } }
+        let connected = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(keywordPointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        guard let handle = connected else {
             throw PostgresError(code: .connectionFailed, context: "libpq could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(handle)
-            throw PostgresError(code: .connectionFailed, serverMessage: message)
+            throw PostgresError(code: .connectionFailed, serverMessage: message, connectionReason: message)
         }
         self.handle = handle
         try self.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET client_min_messages = 'warning'")
+    }
+
+    /// The value libpq uses for a connection keyword (`connect_timeout`, `keepalives_idle`, `host`, …) on this
+    /// open connection, after the defaults, the connection string and the PG* variables were combined; nil when
+    /// unset or closed. Never the password.
+    public func option(_ keyword: String) -> String? {
+        guard let handle, keyword != "password", let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// Whether the connection is open and healthy as far as libpq knows.
@@ -122,11 +167,18 @@ public actor PostgresConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return Self.copyRows(result)
         default:
-            if PQstatus(handle) != CONNECTION_OK {
-                throw self.connectionError(handle)
-            }
             func field(_ code: Int32) -> String? {
                 PQresultErrorField(result, code).map { String(cString: $0) }
+            }
+            if PQstatus(handle) != CONNECTION_OK {
+                var error = self.connectionError(handle)
+                error.sqlState = field(KYC_PG_DIAG_SQLSTATE)
+                // The server's FATAL that ended the session (57P01 and the like) names no row; an error of the
+                // statement itself, met just before the connection went, may quote one: no reason then.
+                if let sqlState = error.sqlState, !PostgresError.isConnectionClass(sqlState) {
+                    error.connectionReason = nil
+                }
+                throw error
             }
             throw PostgresError(
                 code: .serverError,
@@ -139,7 +191,7 @@ public actor PostgresConnection {
 
     private func connectionError(_ handle: OpaquePointer) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
-        return PostgresError(code: .connectionLost, serverMessage: message)
+        return PostgresError(code: .connectionLost, serverMessage: message, connectionReason: message)
     }
 
     private static func copyRows(_ result: OpaquePointer) -> PostgresRows {

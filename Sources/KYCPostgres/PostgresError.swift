@@ -54,19 +54,51 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var serverMessage: String?
     /// Context that carries no personal data: a column name, a socket errno.
     public var context: String?
+    /// libpq's own account of a connection that could not be made or broke, on one line; see `connectionReason`.
+    var reasonText: String?
 
+    /// `connectionReason` is libpq's message about the connection (not the server's message about a
+    /// statement); it is kept, on one line, only for `.connectionFailed` and `.connectionLost`.
     public init(
         code: Code,
         sqlState: String? = nil,
         constraint: String? = nil,
         serverMessage: String? = nil,
-        context: String? = nil
+        context: String? = nil,
+        connectionReason: String? = nil
     ) {
         self.code = code
         self.sqlState = sqlState
         self.constraint = constraint
         self.serverMessage = serverMessage
         self.context = context
+        self.connectionReason = connectionReason
+    }
+
+    /// Why a connection could not be made or broke, in libpq's words on one line: the host and port, and
+    /// "Connection refused", "timeout expired", "password authentication failed for user …", "server closed
+    /// the connection unexpectedly". Safe to log: libpq's connection messages carry no row data. Nil for every
+    /// other code (a statement's error may quote values; it stays in `serverMessage`), and for a connection
+    /// lost right after a statement's own error.
+    public var connectionReason: String? {
+        get { self.code == .connectionFailed || self.code == .connectionLost ? self.reasonText : nil }
+        set { self.reasonText = newValue.map(Self.oneLine) }
+    }
+
+    /// Lines joined with "; ", blanks collapsed, at most 500 characters (one host's failure per line in a
+    /// multi-host connection string).
+    static func oneLine(_ text: String) -> String {
+        let lines = text.split(whereSeparator: \.isNewline)
+            .map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+            .filter { !$0.isEmpty }
+        let line = lines.joined(separator: "; ")
+        return line.count > 500 ? String(line.prefix(499)) + "…" : line
+    }
+
+    /// SQLSTATE classes about the connection or the server rather than a statement: connection exception (08),
+    /// operator intervention (57), insufficient resources (53), system error (58).
+    static func isConnectionClass(_ sqlState: String) -> Bool {
+        ["08", "57", "53", "58"].contains(String(sqlState.prefix(2)))
     }
 
     /// True when the failure is about reaching the server rather than about the statement.

@@ -45,7 +45,9 @@ struct NotifiedWorkLoop: Sendable {
                 if failures % 10 == 1 {
                     self.logger.error(
                         "worker.failed",
-                        metadata: ["worker": "\(self.name)", "error": "\(error)", "failures": "\(failures)"]
+                        metadata: Database.logMetadata(for: error).merging(
+                            ["worker": "\(self.name)", "failures": "\(failures)"]
+                        ) { $1 }
                     )
                 }
                 await self.pause(Database.reconnectBackoff(afterFailures: failures))

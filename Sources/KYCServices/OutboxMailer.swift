@@ -22,6 +22,7 @@ public struct OutboxMailer: Service {
     private let backoff = DeliveryBackoff()
     private let database: Database
     private let health: MailHealth
+    private let heartbeat: Heartbeat?
     private let logger: Logger
 
     /// `database` lends the connections (one for claims, one for the `DeliveryRecorder` while a batch is out)
@@ -49,6 +50,7 @@ public struct OutboxMailer: Service {
         self.from = from
         self.senders = (0..<max(1, configuration.mailConnections)).map { _ in SMTPSender(configuration: smtp) }
         self.health = health
+        self.heartbeat = heartbeat
         self.logger = logger
     }
 
@@ -65,36 +67,44 @@ public struct OutboxMailer: Service {
     /// the next batch is claimed on the database connection, and each result is recorded as its reply
     /// arrives by a `DeliveryRecorder` on a second connection leased for the call. A crash between claim and
     /// record leaves leases that run out, and those emails are sent again with their Message-IDs, as before.
+    ///
+    /// Each email's result beats the heartbeat, so a long call on a slow relay stays alive for the watchdog.
+    /// At shutdown no further batch is claimed; on cancellation no further email is started; either way the
+    /// sends in flight are awaited and every result handed to the recorder is written before this returns.
     func deliverBatch(on connection: PostgresConnection) async throws -> Int {
         let outbox = Outbox()
         var batch = try await self.claim(outbox, on: connection)
         guard !batch.isEmpty else { return 0 }
-        return try await self.database.withConnection { recorderConnection in
-            // The recorder's marks commit without waiting for the WAL flush (see `DeliveryRecorder`); the
-            // setting is the session's, so it is reset before the connection goes back to the pool (a failure
-            // closes the connection instead).
-            try await recorderConnection.query("SET synchronous_commit TO off")
-            let recorder = DeliveryRecorder()
-            let delivered = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await recorder.run(on: recorderConnection) }
-                defer { recorder.close() }
-                var delivered = 0
-                var batches = 0
+        let recorder = DeliveryRecorder(logger: self.logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await recorder.run(database: self.database) }
+            var delivered = 0
+            var batches = 0
+            do {
                 while !batch.isEmpty {
                     let current = batch
                     async let sent: Void = self.send(current, recorder: recorder)
                     batches += 1
                     let more = batches < Self.batchesPerCall && !NotifiedWorkLoop.isStopping && recorder.failure == nil
-                    let next = more ? try await self.claim(outbox, on: connection) : []
+                    let next: [OutboxEmail]
+                    do {
+                        next = more ? try await self.claim(outbox, on: connection) : []
+                    } catch {
+                        // The batch in flight still ends, and its results are written, before the error goes up.
+                        await sent
+                        throw error
+                    }
                     await sent
                     delivered += current.count
                     batch = next
                 }
+            } catch {
                 recorder.close()
-                try await group.waitForAll()
-                return delivered
+                try? await group.waitForAll()
+                throw error
             }
-            try await recorderConnection.query("RESET synchronous_commit")
+            recorder.close()
+            try await group.waitForAll()
             return delivered
         }
     }
@@ -145,7 +155,12 @@ public struct OutboxMailer: Service {
         var outcome = ShareOutcome()
         var serverDown: SMTPError?
         var prepared = emails.first.map(self.prepare)
-        for (index, email) in emails.enumerated() {
+        // Cancelled (shutdown's grace is over): no new email starts; the rest keep their leases and are sent
+        // later, once. The send in flight, if any, has ended and been handed to the recorder by now.
+        for (index, email) in emails.enumerated() where !Task.isCancelled {
+            // Each result is progress: a call on a slow relay may send for minutes (up to `batchesPerCall`
+            // batches), far longer than the watchdog's period between the loop's own beats.
+            defer { self.heartbeat?.beat(self.loop.name) }
             let message = prepared
             let upcoming = index + 1 < emails.count ? emails[index + 1] : nil
             if let serverDown {

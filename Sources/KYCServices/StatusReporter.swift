@@ -39,15 +39,36 @@ public struct StatusReporter: Service {
     /// Reports every `interval` until graceful shutdown, which ends the wait at once.
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var failures = FailureStreak()
             while true {
-                await self.reportOnce()
+                await self.reportOnce(&failures)
                 try await Task.sleep(for: self.interval)
             }
         }
     }
 
-    /// One STATUS line and, when configured, one metrics file; a failure is logged and the next turn tries again.
-    func reportOnce() async {
+    /// Consecutive failed turns, so that an outage is logged when it begins and when it ends, not every turn
+    /// (the listener and the workers report the database's side of it too).
+    struct FailureStreak: Sendable, Equatable {
+        private(set) var count = 0
+
+        /// A turn failed: true when it is the first of a streak, the one to log.
+        mutating func failed() -> Bool {
+            self.count += 1
+            return self.count == 1
+        }
+
+        /// A turn succeeded: the length of the streak it ends, if any, for the recovery line.
+        mutating func succeeded() -> Int? {
+            defer { self.count = 0 }
+            return self.count > 0 ? self.count : nil
+        }
+    }
+
+    /// One STATUS line and, when configured, one metrics file. The first failure of a streak is logged (with
+    /// libpq's reason when the database is out of reach) and STATUS says the daemon waits for the database;
+    /// the turn that succeeds again logs `status.recovered`.
+    func reportOnce(_ failures: inout FailureStreak) async {
         do {
             let wantsOutcomes = self.metricsFile != nil
             let (report, outcomes) = try await self.database.withConnection { connection in
@@ -58,6 +79,9 @@ public struct StatusReporter: Service {
                 let outcomes = wantsOutcomes ? try await Review().checkOutcomes(on: connection) : []
                 try await connection.query("RESET statement_timeout")
                 return (report, outcomes)
+            }
+            if let failed = failures.succeeded() {
+                self.logger.notice("status.recovered", metadata: ["failures": "\(failed)"])
             }
             let mail = self.mailHealth?.snapshot ?? MailHealth.Snapshot()
             self.notifier.notify("STATUS=" + Self.statusLine(report, mail: mail))
@@ -71,7 +95,10 @@ public struct StatusReporter: Service {
                 )
             }
         } catch where !Task.isCancelled {
-            self.logger.warning("status.failed", metadata: ["error": "\(error)"])
+            if failures.failed() {
+                self.logger.warning("status.failed", metadata: Database.logMetadata(for: error))
+                self.notifier.notify("STATUS=cannot read the queue figures or write the metrics (see the journal)")
+            }
         } catch {
             // Cancelled at shutdown: nothing to report.
         }

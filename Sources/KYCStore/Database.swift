@@ -293,7 +293,7 @@ public final class Database: Service, Sendable {
                 if failures % 10 == 1 {
                     self.logger.error(
                         "database.listener_failed",
-                        metadata: ["error": "\(error)", "failures": "\(failures)"]
+                        metadata: Self.logMetadata(for: error).merging(["failures": "\(failures)"]) { $1 }
                     )
                 }
             }
@@ -321,5 +321,18 @@ extension Database {
             let stale = version == Migrator.latestVersion ? try await Migrator().staleFunctionFiles(connection) : []
             return SchemaState(version: version, staleFunctionFiles: stale)
         }
+    }
+}
+
+extension Database {
+    /// Log metadata for a database error: `error` (its description, which never quotes a row) and, for a
+    /// connection that could not be made or broke, `db.reason`, libpq's one-line reason (host, port,
+    /// "Connection refused", "password authentication failed for user …", "timeout expired"). A statement's
+    /// error never adds a reason: the server's message may quote values.
+    public static func logMetadata(for error: any Error) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["error": "\(error)"]
+        let underlying = (error as? PostgresError) ?? (error as? StoreError)?.underlying
+        if let reason = underlying?.connectionReason { metadata["db.reason"] = "\(reason)" }
+        return metadata
     }
 }

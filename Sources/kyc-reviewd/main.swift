@@ -51,6 +51,9 @@ if let vault {
 // One database service for the whole daemon: the pool its services lease from and the one listener that
 // wakes them. Ready only with a reachable database at the schema version this build expects.
 let database = Database(url: configuration.databaseURL, label: "kyc", logger: logger)
+// Before the first connect: a database that does not answer shows in the journal as this line and then, within
+// the connect timeout, `database.unreachable` with its reason.
+logger.info("database.connecting")
 do {
     let schema = try await database.schemaState()
     guard schema.isCurrent else {
@@ -65,7 +68,7 @@ do {
         exit(78)
     }
 } catch {
-    logger.critical("database.unreachable", metadata: ["error": "\(error)"])
+    logger.critical("database.unreachable", metadata: Database.logMetadata(for: error))
     exit(69)  // EX_UNAVAILABLE
 }
 
@@ -111,8 +114,9 @@ var groupConfiguration = ServiceGroupConfiguration(
     gracefulShutdownSignals: [.sigterm, .sigint],
     logger: logger
 )
-// SIGTERM: finish the batch in hand within 10 s (below the unit's TimeoutStopSec), then cancel. Anything
-// still in flight is covered by its lease and picked up again.
+// SIGTERM: claim nothing more and finish the batch in hand within 10 s (below the unit's TimeoutStopSec),
+// then cancel: the mailer starts no further email, and the results of sends still in flight are written
+// before it returns. Anything claimed and not done is covered by its lease and picked up again.
 groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
 groupConfiguration.maximumCancellationDuration = .seconds(3)
 let group = ServiceGroup(configuration: groupConfiguration)

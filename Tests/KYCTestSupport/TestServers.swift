@@ -44,7 +44,7 @@ public enum TestServers {
     /// 0008): for one of them, the connection logs in as its member ``loginRole(for:)``.
     public static func conninfo(database: String, role: String = "postgres") throws -> String {
         let (host, port) = try hostAndPort()
-        return "host=\(host) port=\(port) dbname=\(database) user=\(loginRole(for: role)) connect_timeout=5"
+        return "host=\(host) port=\(port) dbname=\(database) user=\(loginRole(for: role))"
     }
 
     /// The product's group roles: NOLOGIN, with privileges that their members inherit.
