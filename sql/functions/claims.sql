@@ -201,6 +201,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_claimed bigint[];
+    -- The policy's window and cooldown, read once for the batch rather than once per application.
+    v_attempt_window interval := make_interval(
+        secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision);
+    v_cooldown interval := make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision);
 BEGIN
     -- The claim is one statement and the read another, which sees everything the claim saw: an application
     -- whose intake committed after the claim statement began but before it looked for work is claimed by it
@@ -212,7 +216,7 @@ BEGIN
            h.earlier_submissions, h.recent_denials,
            a.issuing_country, a.document_type, u.document_number, u.mrz
     FROM kyc.applications a
-    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at) h
+    CROSS JOIN LATERAL kyc.attempt_history(a.id, a.account_id, a.received_at, v_attempt_window, v_cooldown) h
     LEFT JOIN kyc.identifiers_awaiting_seal u ON u.application_id = a.id
     WHERE a.id = ANY (v_claimed)
     ORDER BY a.id;

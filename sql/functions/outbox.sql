@@ -68,20 +68,30 @@ AS $$
         ORDER BY next_attempt_at, id
         LIMIT batch_size
         FOR UPDATE SKIP LOCKED
+    ), figures AS (
+        -- A denial's figures, read once per policy version in the batch (usually one), not once per email:
+        -- kyc.policy_version_setting costs about 0.1 ms a call, three calls an email halved the mailer.
+        SELECT v.version,
+               (kyc.policy_version_setting(v.version, 'attempt_window_seconds') #>> '{}')::integer AS attempt_window,
+               (kyc.policy_version_setting(v.version, 'session_window_seconds') #>> '{}')::integer AS session_window,
+               (kyc.policy_version_setting(v.version, 'minimum_age') #>> '{}')::integer AS minimum_age
+        FROM (SELECT DISTINCT p.version
+              FROM due
+              JOIN kyc.email_outbox o ON o.id = due.id AND o.kind = 'denial'
+              JOIN kyc.decisions d ON d.application_id = o.application_id
+              LEFT JOIN kyc.policy_versions p ON p.version = d.policy_version) v
     )
     UPDATE kyc.email_outbox o
     SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => lease_seconds)
-    FROM due, kyc.decisions d LEFT JOIN kyc.policy_versions p ON p.version = d.policy_version, kyc.applications a
+    FROM due, kyc.decisions d LEFT JOIN kyc.policy_versions p ON p.version = d.policy_version
+         LEFT JOIN figures f ON f.version IS NOT DISTINCT FROM p.version, kyc.applications a
     WHERE o.id = due.id AND d.application_id = o.application_id AND a.id = o.application_id
     RETURNING o.id, o.application_id, o.kind, o.recipient, o.locale, o.message_id, o.attempts, o.created_at,
               d.reason_code, d.final, d.attempts_remaining, d.retry_after, d.applicant_message,
               a.payload #>> '{basic_info,first_name}', a.payload #>> '{basic_info,last_name}',
-              CASE WHEN o.kind = 'denial'
-                   THEN (kyc.policy_version_setting(p.version, 'attempt_window_seconds') #>> '{}')::integer END,
-              CASE WHEN o.kind = 'denial'
-                   THEN (kyc.policy_version_setting(p.version, 'session_window_seconds') #>> '{}')::integer END,
-              CASE WHEN o.kind = 'denial'
-                   THEN (kyc.policy_version_setting(p.version, 'minimum_age') #>> '{}')::integer END
+              CASE WHEN o.kind = 'denial' THEN f.attempt_window END,
+              CASE WHEN o.kind = 'denial' THEN f.session_window END,
+              CASE WHEN o.kind = 'denial' THEN f.minimum_age END
 $$;
 
 -- Emails that gave up for a reason since fixed (a wrong password before the fix that keeps such emails
