@@ -81,7 +81,7 @@ public actor PostgresConnection {
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(handle)
-            throw PostgresError(code: .connectionFailed, serverMessage: message, connectionReason: message)
+            throw PostgresError(code: .connectionFailed, serverMessage: message)
         }
         self.handle = handle
         try self.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET client_min_messages = 'warning'")
@@ -171,13 +171,11 @@ public actor PostgresConnection {
                 PQresultErrorField(result, code).map { String(cString: $0) }
             }
             if PQstatus(handle) != CONNECTION_OK {
+                // The SQLSTATE tells the server's FATAL that ended the session (57P01 and the like, naming no row)
+                // from an error of the statement itself, met just before the connection went, which may quote
+                // one: `connectionReason` gives no reason for the latter.
                 var error = self.connectionError(handle)
                 error.sqlState = field(KYC_PG_DIAG_SQLSTATE)
-                // The server's FATAL that ended the session (57P01 and the like) names no row; an error of the
-                // statement itself, met just before the connection went, may quote one: no reason then.
-                if let sqlState = error.sqlState, !PostgresError.isConnectionClass(sqlState) {
-                    error.connectionReason = nil
-                }
                 throw error
             }
             throw PostgresError(
@@ -191,7 +189,7 @@ public actor PostgresConnection {
 
     private func connectionError(_ handle: OpaquePointer) -> PostgresError {
         let message = String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
-        return PostgresError(code: .connectionLost, serverMessage: message, connectionReason: message)
+        return PostgresError(code: .connectionLost, serverMessage: message)
     }
 
     private static func copyRows(_ result: OpaquePointer) -> PostgresRows {

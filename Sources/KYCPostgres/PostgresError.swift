@@ -54,35 +54,31 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var serverMessage: String?
     /// Context that carries no personal data: a column name, a socket errno.
     public var context: String?
-    /// libpq's own account of a connection that could not be made or broke, on one line; see `connectionReason`.
-    var reasonText: String?
-
-    /// `connectionReason` is libpq's message about the connection (not the server's message about a
-    /// statement); it is kept, on one line, only for `.connectionFailed` and `.connectionLost`.
     public init(
         code: Code,
         sqlState: String? = nil,
         constraint: String? = nil,
         serverMessage: String? = nil,
-        context: String? = nil,
-        connectionReason: String? = nil
+        context: String? = nil
     ) {
         self.code = code
         self.sqlState = sqlState
         self.constraint = constraint
         self.serverMessage = serverMessage
         self.context = context
-        self.connectionReason = connectionReason
     }
 
     /// Why a connection could not be made or broke, in libpq's words on one line: the host and port, and
     /// "Connection refused", "timeout expired", "password authentication failed for user …", "server closed
     /// the connection unexpectedly". Safe to log: libpq's connection messages carry no row data. Nil for every
     /// other code (a statement's error may quote values; it stays in `serverMessage`), and for a connection
-    /// lost right after a statement's own error.
+    /// lost right after a statement's own error (its SQLSTATE is not of a connection class).
     public var connectionReason: String? {
-        get { self.code == .connectionFailed || self.code == .connectionLost ? self.reasonText : nil }
-        set { self.reasonText = newValue.map(Self.oneLine) }
+        guard self.code == .connectionFailed || self.code == .connectionLost, let message = self.serverMessage else {
+            return nil
+        }
+        if let sqlState = self.sqlState, !Self.isConnectionClass(sqlState) { return nil }
+        return Self.oneLine(message)
     }
 
     /// Lines joined with "; ", blanks collapsed, at most 500 characters (one host's failure per line in a

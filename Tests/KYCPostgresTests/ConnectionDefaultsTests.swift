@@ -38,16 +38,18 @@ struct ConnectionDefaultsTests {
             connection to server at "127.0.0.1", port 1 failed: Connection refused
             \tIs the server running on that host and accepting TCP/IP connections?
             """
-        let failed = PostgresError(code: .connectionFailed, serverMessage: multiHost, connectionReason: multiHost)
+        let failed = PostgresError(code: .connectionFailed, serverMessage: multiHost)
         #expect(failed.connectionReason == """
             connection to server at "10.0.0.1", port 5432 failed: timeout expired; connection to server at \
             "127.0.0.1", port 1 failed: Connection refused; Is the server running on that host and accepting \
             TCP/IP connections?
             """)
         #expect(!failed.description.contains("refused"), "the description stays as redacted as before")
-        let statement = PostgresError(code: .serverError, sqlState: "22007", serverMessage: "bad \"1990-13-01\"",
-                                      connectionReason: "bad \"1990-13-01\"")
+        let statement = PostgresError(code: .serverError, sqlState: "22007", serverMessage: "bad \"1990-13-01\"")
         #expect(statement.connectionReason == nil)
+        // A connection lost right after the statement's own error: the message is the statement's.
+        let lostAfterStatement = PostgresError(code: .connectionLost, sqlState: "22007", serverMessage: "bad \"1990-13-01\"")
+        #expect(lostAfterStatement.connectionReason == nil)
     }
 }
 

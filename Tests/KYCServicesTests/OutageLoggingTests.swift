@@ -21,10 +21,10 @@ struct OutageLoggingTests {
     }
 
     @Test func onlyAConnectionFailureAddsTheReasonToTheLogMetadata() {
-        let refused = PostgresError(code: .connectionFailed, connectionReason: "connection to server at \"db\", port 5432 failed: Connection refused")
+        let refused = PostgresError(code: .connectionFailed, serverMessage: "connection to server at \"db\", port 5432 failed: Connection refused")
         #expect(Database.logMetadata(for: StoreError(refused))["db.reason"] != nil)
         #expect(Database.logMetadata(for: refused)["db.reason"] != nil)
-        let statement = PostgresError(code: .serverError, sqlState: "22P02", serverMessage: "x", connectionReason: "x")
+        let statement = PostgresError(code: .serverError, sqlState: "22P02", serverMessage: "x")
         #expect(Database.logMetadata(for: StoreError(statement))["db.reason"] == nil)
     }
 
