@@ -101,12 +101,8 @@ final class DeliveryRecorder: Sendable {
         var writesAtLastFailure = -1
         while true {
             do {
-                try await database.withConnection { connection in
-                    // The setting is the session's: reset before the connection goes back to the pool (a failure
-                    // closes the connection instead).
-                    try await connection.query("SET synchronous_commit TO off")
+                try await database.withConnection(setting: .asynchronousCommit) { connection in
                     try await self.write(on: connection)
-                    try await connection.query("RESET synchronous_commit")
                 }
                 if failures > 0 { self.logger?.notice("delivery.marks_recovered", metadata: ["failures": "\(failures)"]) }
                 return

@@ -71,13 +71,9 @@ public struct StatusReporter: Service {
     func reportOnce(_ failures: inout FailureStreak) async {
         do {
             let wantsOutcomes = self.metricsFile != nil
-            let (report, outcomes) = try await self.database.withConnection { connection in
-                // The setting is the session's: reset before the connection goes back to the pool (a failure
-                // closes the connection instead).
-                try await connection.query("SET statement_timeout = '5s'")
+            let (report, outcomes) = try await self.database.withConnection(setting: .fiveSecondStatements) { connection in
                 let report = try await Review().report(on: connection)
                 let outcomes = wantsOutcomes ? try await Review().checkOutcomes(on: connection) : []
-                try await connection.query("RESET statement_timeout")
                 return (report, outcomes)
             }
             if let failed = failures.succeeded() {

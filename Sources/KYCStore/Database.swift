@@ -110,6 +110,22 @@ public final class Database: Service, Sendable {
         return result
     }
 
+    /// Leases a connection with `setting` in force for the lease alone: set first, and reset before the
+    /// connection goes back to the pool (a failure closes the connection instead, setting and all), so that no
+    /// later lease inherits it.
+    public func withConnection<Result>(
+        setting: SessionSetting,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.withConnection(isolation: isolation) { connection in
+            try await connection.query(setting.set)
+            let result = try await body(connection)
+            try await connection.query(setting.reset)
+            return result
+        }
+    }
+
     private func lease() async throws -> PostgresConnection {
         switch try await self.grant() {
         case .connection(let connection):
@@ -335,4 +351,17 @@ extension Database {
         if let reason = underlying?.connectionReason { metadata["db.reason"] = "\(reason)" }
         return metadata
     }
+}
+
+/// A session setting a lease changes for its own length (`Database.withConnection(setting:_:)`).
+public struct SessionSetting: Sendable {
+    let set: SQL
+    let reset: SQL
+
+    /// Commits without waiting for the WAL flush: a crash of the daemon loses nothing the server has received;
+    /// a crash of the server can lose the last commits (the delivery marks, whose emails are then sent again).
+    public static let asynchronousCommit = SessionSetting(set: "SET synchronous_commit TO off", reset: "RESET synchronous_commit")
+
+    /// A statement that runs longer than 5 s is cancelled (the status reporter's figures).
+    public static let fiveSecondStatements = SessionSetting(set: "SET statement_timeout = '5s'", reset: "RESET statement_timeout")
 }
