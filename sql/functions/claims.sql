@@ -16,10 +16,8 @@ AS $$
     -- Counted at the moment intake received each submission (CONTRACT §8), never by its claimed time, over
     -- the attempt window; denials as far back as one could still hold a cooldown.
     WITH policy AS (
-        SELECT coalesce(p_attempt_window, make_interval(
-                   secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision)) AS attempt_window,
-               coalesce(p_cooldown, make_interval(
-                   secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision)) AS cooldown
+        SELECT coalesce(p_attempt_window, kyc.policy_interval('attempt_window_seconds')) AS attempt_window,
+               coalesce(p_cooldown, kyc.policy_interval('cooldown_seconds')) AS cooldown
     )
     SELECT
         ARRAY(
@@ -202,9 +200,8 @@ AS $$
 DECLARE
     v_claimed bigint[];
     -- The policy's window and cooldown, read once for the batch rather than once per application.
-    v_attempt_window interval := make_interval(
-        secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision);
-    v_cooldown interval := make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision);
+    v_attempt_window interval := kyc.policy_interval('attempt_window_seconds');
+    v_cooldown interval := kyc.policy_interval('cooldown_seconds');
 BEGIN
     -- The claim is one statement and the read another, which sees everything the claim saw: an application
     -- whose intake committed after the claim statement began but before it looked for work is claimed by it

@@ -43,8 +43,8 @@ DECLARE
 BEGIN
     SELECT * INTO v_app FROM kyc.applications WHERE id = p_application_id;
     v_limit := (kyc.policy_setting('attempts_per_day') #>> '{}')::integer;
-    v_window := make_interval(secs => (kyc.policy_setting('attempt_window_seconds') #>> '{}')::double precision);
-    v_cooldown := make_interval(secs => (kyc.policy_setting('cooldown_seconds') #>> '{}')::double precision);
+    v_window := kyc.policy_interval('attempt_window_seconds');
+    v_cooldown := kyc.policy_interval('cooldown_seconds');
 
     -- This application and the account's others received in the window before it, attempt_limit denials
     -- not counted.

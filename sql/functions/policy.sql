@@ -206,6 +206,15 @@ AS $$
     SELECT kyc.policy_version_setting(NULL, p_key)
 $$;
 
+-- A setting in seconds of the policy in force (attempt window, cooldown) as the interval SQL compares with.
+CREATE FUNCTION kyc.policy_interval(p_key text) RETURNS interval
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT make_interval(secs => (kyc.policy_setting(p_key) #>> '{}')::double precision)
+$$;
+
 -- Publishes a new policy version; audited with who and why. For policy administrators (kyc_policy) and the
 -- database owner, not for reviewers or the daemon. The one gate for what a version may hold: only
 -- kyc.policy_keys' keys, each value of its key's shape (kyc.policy_value), stored as kyc.policy_value gives it
@@ -270,5 +279,6 @@ $$;
 GRANT EXECUTE ON FUNCTION kyc.current_policy() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_keys() TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_setting(text) TO kyc_daemon, kyc_reviewer, kyc_policy;
+GRANT EXECUTE ON FUNCTION kyc.policy_interval(text) TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.policy_version_setting(integer, text) TO kyc_daemon, kyc_reviewer, kyc_policy;
 GRANT EXECUTE ON FUNCTION kyc.publish_policy(jsonb, text, integer) TO kyc_policy;
