@@ -419,34 +419,9 @@ struct IntakeAmendmentTests {
             try await Self.deny(id, reason: "other", in: database)
         }
         let id = try await submit(Fixtures.validSubmission(account: "acct-agree"), to: database)
-        let row = try await owner.query(
-            """
-            SELECT f.attempts_remaining, f.retry_after, a.received_at, now() AS decided_at,
-                   h.earlier_submissions::text AS earlier, h.recent_denials::text AS denials
-            FROM kyc.applications a, kyc.retry_facts(a.id) f, kyc.attempt_history(a.id, a.account_id, a.received_at) h
-            WHERE a.id = $1
-            """,
-            [id]
-        ).single()
         var policy = Policy()
         policy.attemptsPerDay = limit
-        let history = AttemptHistory(
-            earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier")),
-            recentDenials: try CheckQueue.timestamps(row.decode("denials"))
-        )
-        let swift = AttemptLimit(policy: policy).retry(
-            afterDenialOf: try row.decode("received_at"), decidedAt: try row.decode("decided_at"), history: history
-        )
-        let remaining: Int = try row.decode("attempts_remaining")
-        let retryAfter: Date? = try row.decodeIfPresent("retry_after")
-        switch swift {
-        case .attemptsRemaining(let count):
-            #expect(retryAfter == nil && remaining == count, "SQL \(remaining) \(String(describing: retryAfter)), Swift \(swift)")
-        case .after(let date):
-            #expect(retryAfter.map { abs($0.timeIntervalSince(date)) < 1 } == true, "SQL \(String(describing: retryAfter)), Swift \(date)")
-        case .final:
-            Issue.record("no final reason here")
-        }
+        try await AttemptLimitRule.expectSQLAndSwiftAgree(on: id, under: policy, owner: owner, label: "limit \(limit)")
         await owner.close()
     }
 }

@@ -232,39 +232,50 @@ struct AttemptLimitRule {
                 try await IntakeAmendmentTests.deny(id, reason: "other", in: database)
             }
             let id = try await submit(Fixtures.validSubmission(account: account), to: database)
-            let row = try await owner.query(
-                """
-                SELECT f.attempts_remaining, f.retry_after, a.received_at, now() AS decided_at,
-                       h.earlier_submissions::text AS earlier, h.recent_denials::text AS denials
-                FROM kyc.applications a, kyc.retry_facts(a.id) f,
-                     kyc.attempt_history(a.id, a.account_id, a.received_at) h
-                WHERE a.id = $1
-                """,
-                [id]
-            ).single()
             // Swift reads the same version the SQL read.
             let policy = try Policy(json: try await PolicyStore().current(on: owner).json)
             #expect(policy == published)
-            let history = AttemptHistory(
-                earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier")),
-                recentDenials: try CheckQueue.timestamps(row.decode("denials"))
-            )
-            let swift = AttemptLimit(policy: policy).retry(
-                afterDenialOf: try row.decode("received_at"), decidedAt: try row.decode("decided_at"), history: history
-            )
-            let remaining: Int = try row.decode("attempts_remaining")
-            let retryAfter: Date? = try row.decodeIfPresent("retry_after")
-            let label = "\(account): SQL \(remaining) \(String(describing: retryAfter)), Swift \(swift)"
-            switch swift {
-            case .attemptsRemaining(let count):
-                #expect(retryAfter == nil && remaining == count, "\(label)")
-            case .after(let date):
-                #expect(retryAfter.map { abs($0.timeIntervalSince(date)) < 1 } == true, "\(label)")
-            case .final:
-                Issue.record("no final reason here")
-            }
+            try await Self.expectSQLAndSwiftAgree(on: id, under: policy, owner: owner, label: account)
         }
         await owner.close()
+    }
+
+    /// Reads `kyc.retry_facts` and `kyc.attempt_history` for application `id` and expects `AttemptLimit` under
+    /// `policy`, given the same history, to come to the same attempts remaining or retry time.
+    static func expectSQLAndSwiftAgree(
+        on id: Int64,
+        under policy: Policy,
+        owner: PostgresConnection,
+        label: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let row = try await owner.query(
+            """
+            SELECT f.attempts_remaining, f.retry_after, a.received_at, now() AS decided_at,
+                   h.earlier_submissions::text AS earlier, h.recent_denials::text AS denials
+            FROM kyc.applications a, kyc.retry_facts(a.id) f, kyc.attempt_history(a.id, a.account_id, a.received_at) h
+            WHERE a.id = $1
+            """,
+            [id]
+        ).single()
+        let history = AttemptHistory(
+            earlierSubmissions: try CheckQueue.timestamps(row.decode("earlier")),
+            recentDenials: try CheckQueue.timestamps(row.decode("denials"))
+        )
+        let swift = AttemptLimit(policy: policy).retry(
+            afterDenialOf: try row.decode("received_at"), decidedAt: try row.decode("decided_at"), history: history
+        )
+        let remaining: Int = try row.decode("attempts_remaining")
+        let retryAfter: Date? = try row.decodeIfPresent("retry_after")
+        let comparison = "\(label): SQL \(remaining) \(String(describing: retryAfter)), Swift \(swift)"
+        switch swift {
+        case .attemptsRemaining(let count):
+            #expect(retryAfter == nil && remaining == count, "\(comparison)", sourceLocation: sourceLocation)
+        case .after(let date):
+            #expect(retryAfter.map { abs($0.timeIntervalSince(date)) < 1 } == true, "\(comparison)", sourceLocation: sourceLocation)
+        case .final:
+            Issue.record("no final reason here", sourceLocation: sourceLocation)
+        }
     }
 }
 
