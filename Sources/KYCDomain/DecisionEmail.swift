@@ -198,8 +198,7 @@ public struct EmailTemplates: Sendable {
                 break
             case .attemptsRemaining(let count):
                 context["attempts_remaining"] = count
-                let category = PluralRule.category(count, language: Self.language(of: locale))
-                for name in ["one", "few", "many", "other"] { context[name] = category == name }
+                context.merge(Self.pluralFlags(PluralRule.category(count, language: Self.language(of: locale)))) { $1 }
             }
         }
         let subject = String(Self.clean(self.render("\(kind).subject", in: locale, context)).map { $0 == "\n" ? " " : $0 })
@@ -235,15 +234,8 @@ public struct EmailTemplates: Sendable {
     /// another case (Russian's genitive); `session_window_one`, the count takes the singular.
     func sessionWindow(_ window: Duration, in locale: String) -> [String: Any] {
         let minutes = StatedWindow.minutes(window)
-        let category = PluralRule.category(minutes, language: Self.language(of: locale))
-        var words: [String: Any] = ["count": minutes]
-        for name in ["one", "few", "many", "other"] { words[name] = category == name }
-        let phrase = Self.clean(self.render("window.minutes", in: locale, words))
-        return [
-            "session_window": String(phrase.map { $0 == "\n" ? " " : $0 }),
-            "session_window_minutes": minutes,
-            "session_window_one": category == "one",
-        ]
+        let (phrase, category) = self.windowPhrase(minutes, unit: "minutes", in: locale)
+        return ["session_window": phrase, "session_window_minutes": minutes, "session_window_one": category == "one"]
     }
 
     /// The minimum age as a denial's templates get it: `minimum_age`, the number, and `minimum_age_one`, the
@@ -258,15 +250,23 @@ public struct EmailTemplates: Sendable {
     /// agree with: `attempt_window_in_hours`, and `attempt_window_one` (the count takes the singular).
     func attemptWindow(_ window: Duration, in locale: String) -> [String: Any] {
         let stated = StatedWindow(window)
-        let category = PluralRule.category(stated.count, language: Self.language(of: locale))
-        var words: [String: Any] = ["count": stated.count]
-        for name in ["one", "few", "many", "other"] { words[name] = category == name }
-        let phrase = Self.clean(self.render("window.\(stated.inHours ? "hours" : "minutes")", in: locale, words))
-        return [
-            "attempt_window": String(phrase.map { $0 == "\n" ? " " : $0 }),
-            "attempt_window_in_hours": stated.inHours,
-            "attempt_window_one": category == "one",
-        ]
+        let (phrase, category) = self.windowPhrase(stated.count, unit: stated.inHours ? "hours" : "minutes", in: locale)
+        return ["attempt_window": phrase, "attempt_window_in_hours": stated.inHours, "attempt_window_one": category == "one"]
+    }
+
+    /// `count` hours or minutes (`unit`) in the locale's words (its `window.<unit>` template, given the count's
+    /// plural flags), on one line, and the count's plural category.
+    func windowPhrase(_ count: Int, unit: String, in locale: String) -> (phrase: String, category: String) {
+        let category = PluralRule.category(count, language: Self.language(of: locale))
+        var words = Self.pluralFlags(category)
+        words["count"] = count
+        let phrase = Self.clean(self.render("window.\(unit)", in: locale, words))
+        return (String(phrase.map { $0 == "\n" ? " " : $0 }), category)
+    }
+
+    /// The flags a template chooses a plural form by: `one`, `few`, `many` and `other`, the category's true.
+    static func pluralFlags(_ category: String) -> [String: Any] {
+        Dictionary(uniqueKeysWithValues: ["one", "few", "many", "other"].map { ($0, (category == $0) as Any) })
     }
 
     /// The language of a resolved locale (`pt-br` → `pt`), whose plural rule applies.
